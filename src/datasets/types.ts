@@ -1,0 +1,46 @@
+import type { JsonObject, JsonValue } from "../record/types.js";
+
+/** One example as users write it (inline, or one line/row of a dataset file). */
+export interface ExampleInput {
+  /** Stable id; when absent a content hash of input, expected output and metadata is used. */
+  id?: string;
+  input: JsonObject | JsonValue;
+  /** The expected output. `expected` is accepted as an alias. */
+  output?: JsonValue;
+  expected?: JsonValue;
+  metadata?: JsonObject;
+  splits?: string[];
+}
+
+/** An example after normalisation: every field present, id assigned. */
+export interface Example {
+  id: string;
+  input: JsonValue;
+  expected: JsonValue;
+  metadata: JsonObject;
+  splits: string[];
+  /** Phoenix's DatasetExample GlobalID, when the example came from (or was uploaded to) Phoenix. */
+  nodeId?: string;
+}
+
+/** A dataset as users declare it. */
+export interface DatasetInput {
+  name: string;
+  description?: string;
+  examples: ExampleInput[];
+  /** Set by loaders that read from Phoenix. */
+  phoenix?: { datasetId: string; versionId: string };
+  /** Where the examples came from, for error messages (a file path, "inline", a Phoenix URL). */
+  source?: string;
+}
+
+export interface Dataset {
+  name: string;
+  description?: string;
+  examples: Example[];
+  phoenix?: { datasetId: string; versionId: string };
+  source: string;
+}
+
+/** What `dataset:` accepts: a dataset, a promise of one, or a function returning either. */
+export type DatasetSource = DatasetInput | Promise<DatasetInput> | (() => DatasetInput | Promise<DatasetInput>);
