@@ -111,7 +111,7 @@ export interface GateSpec {
   maxDrop?: number;
 }
 
-export type GateKind = "mean" | "perRun" | "passRate" | "maxDrop";
+export type GateKind = "mean" | "perRun" | "passRate" | "maxDrop" | "errorRate";
 
 /**
  * One checked gate. `partial`: the run was filtered (`-t`, `.only`, dry run) or interrupted, so the
