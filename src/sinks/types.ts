@@ -1,3 +1,4 @@
+import type { Example } from "../datasets/types.js";
 import type { ExperimentDescriptor, ExperimentResult, RunRecord } from "../record/types.js";
 
 /**
@@ -11,7 +12,8 @@ import type { ExperimentDescriptor, ExperimentResult, RunRecord } from "../recor
  */
 export interface ExperimentSink {
   readonly name: string;
-  experimentStarted?(experiment: ExperimentDescriptor): void | Promise<void>;
+  /** `examples` are the examples that will run (after splits and dry-run sampling), in order. */
+  experimentStarted?(experiment: ExperimentDescriptor, examples: readonly Example[]): void | Promise<void>;
   runCompleted?(run: RunRecord, experiment: ExperimentDescriptor): void | Promise<void>;
   experimentFinished?(result: ExperimentResult): void | Promise<void>;
   close?(): void | Promise<void>;
