@@ -1,0 +1,210 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startFakePhoenix, type FakePhoenix } from "../../support/fake-phoenix/index.js";
+import { toGlobalId } from "../../../src/phoenix/ids.js";
+
+let server: FakePhoenix | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${server!.url}${path}`, {
+    method,
+    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const type = response.headers.get("content-type") ?? "";
+  return { status: response.status, headers: response.headers, type, body: type.startsWith("application/json") ? JSON.parse(text) : text };
+}
+
+const T0 = "2026-01-01T00:00:00.000Z";
+const T1 = "2026-01-01T00:00:01.000Z";
+
+async function seedExperiment(repetitions = 1) {
+  const upload = await call("POST", "/v1/datasets/upload?sync=true", {
+    name: "qa",
+    inputs: [{ q: "a" }, { q: "b" }, { q: "c" }],
+    outputs: [{ a: 1 }, { a: 2 }, { a: 3 }],
+    example_ids: ["a", "b", "c"],
+  });
+  const { dataset_id, version_id } = upload.body.data;
+  const examples = (await call("GET", `/v1/datasets/${dataset_id}/examples`)).body.data.examples;
+  const experiment = (await call("POST", `/v1/datasets/${dataset_id}/experiments`, { name: "e", version_id, repetitions })).body.data;
+  return { datasetId: dataset_id as string, versionId: version_id as string, examples, experiment };
+}
+
+describe("fake Phoenix server", () => {
+  it("answers with Phoenix's version header, GlobalIDs and 200 on create", async () => {
+    server = await startFakePhoenix();
+    const version = await call("GET", "/arize_phoenix_version");
+    expect(version.body).toBe("20.3.0");
+    expect(version.headers.get("x-phoenix-server-version")).toBe("20.3.0");
+    const { datasetId, examples, experiment } = await seedExperiment();
+    expect(datasetId).toBe("RGF0YXNldDox");
+    expect(examples.map((e: { id: string }) => e.id)).toEqual(["a", "b", "c"]);
+    expect(examples[0].node_id).toBe(toGlobalId("DatasetExample", 1));
+    expect(experiment.id).toBe("RXhwZXJpbWVudDox");
+    expect(experiment).toMatchObject({ example_count: 3, missing_run_count: 3, repetitions: 1 });
+    expect(server.state.violations).toEqual([]);
+  });
+
+  it("accepts a body that follows the contract and records one that does not as a violation (422 JSON)", async () => {
+    server = await startFakePhoenix();
+    const { experiment, examples } = await seedExperiment();
+    const good = await call("POST", `/v1/experiments/${experiment.id}/runs`, {
+      dataset_example_id: examples[0].node_id, output: { text: "x" }, repetition_number: 1, start_time: T0, end_time: T1,
+    });
+    expect(good.status).toBe(200);
+    expect(server.state.violations).toEqual([]);
+    const bad = await call("POST", `/v1/experiments/${experiment.id}/runs`, {
+      dataset_example_id: examples[0].node_id, repetition_number: 0, start_time: "yesterday", end_time: T1,
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.type).toMatch(/application\/json/);
+    expect(server.state.violations).toHaveLength(1);
+    expect(server.state.violations[0]!.errors.join("\n")).toMatch(/output/);
+    expect(server.state.violations[0]!.errors.join("\n")).toMatch(/repetition_number/);
+  });
+
+  it("answers 409 (text/plain) to a duplicate successful run and upserts a failed one with the same id", async () => {
+    server = await startFakePhoenix();
+    const { experiment, examples } = await seedExperiment();
+    const run = { dataset_example_id: examples[0].node_id, output: null, repetition_number: 1, start_time: T0, end_time: T1, error: "boom" };
+    const first = await call("POST", `/v1/experiments/${experiment.id}/runs`, run);
+    const retried = await call("POST", `/v1/experiments/${experiment.id}/runs`, { ...run, error: null, output: "ok" });
+    expect(retried.body.data.id).toBe(first.body.data.id);
+    const duplicate = await call("POST", `/v1/experiments/${experiment.id}/runs`, { ...run, error: null, output: "again" });
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.type).toMatch(/text\/plain/);
+    expect(duplicate.body).toMatch(/already exists with a successful result/);
+    expect(server.state.runsOf(experiment.id)).toHaveLength(1);
+    expect(server.state.runsOf(experiment.id)[0]!.output).toBe("ok");
+  });
+
+  it("upserts evaluations by (run, name), keeps metadata top-level and drops extra result keys", async () => {
+    server = await startFakePhoenix();
+    const { experiment, examples } = await seedExperiment();
+    const runId = (await call("POST", `/v1/experiments/${experiment.id}/runs`, {
+      dataset_example_id: examples[0].node_id, output: 1, repetition_number: 1, start_time: T0, end_time: T1,
+    })).body.data.id;
+    const evaluation = { experiment_run_id: runId, name: "exact", annotator_kind: "CODE", start_time: T0, end_time: T1 };
+    const a = await call("POST", "/v1/experiment_evaluations", { ...evaluation, result: { score: 0, metadata: { lost: true } }, metadata: { kept: 1 } });
+    const b = await call("POST", "/v1/experiment_evaluations", { ...evaluation, result: { score: 1 } });
+    expect(b.body.data.id).toBe(a.body.data.id);
+    const rows = server.state.evaluationsOf(experiment.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.result).toEqual({ score: 1, label: null, explanation: null });
+    const neither = await call("POST", "/v1/experiment_evaluations", { ...evaluation, result: null, error: null });
+    expect(neither.status).toBe(422);
+  });
+
+  it("paginates newest first with limit+1 cursors", async () => {
+    server = await startFakePhoenix();
+    const { experiment, examples } = await seedExperiment(2);
+    for (const example of examples) {
+      for (const rep of [1, 2]) {
+        await call("POST", `/v1/experiments/${experiment.id}/runs`, {
+          dataset_example_id: example.node_id, output: rep, repetition_number: rep, start_time: T0, end_time: T1,
+        });
+      }
+    }
+    const all = await call("GET", `/v1/experiments/${experiment.id}/runs`);
+    expect(all.body.data).toHaveLength(6);
+    expect(all.body.next_cursor).toBeNull();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { data: { id: string }[]; next_cursor: string | null } } = await call(
+        "GET", `/v1/experiments/${experiment.id}/runs?limit=4${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      seen.push(...page.body.data.map((r) => r.id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(all.body.data.map((r: { id: string }) => r.id));
+    expect(seen[0]).toBe(toGlobalId("ExperimentRun", 6));
+    expect((await call("GET", `/v1/experiments/${experiment.id}/runs?cursor=nope`)).status).toBe(422);
+  });
+
+  it("versions a dataset by content: no change keeps the version, update creates, patches and deletes", async () => {
+    server = await startFakePhoenix();
+    const { datasetId, versionId } = await seedExperiment();
+    const same = await call("POST", "/v1/datasets/upload?sync=true", {
+      name: "qa", action: "update", inputs: [{ q: "a" }, { q: "b" }, { q: "c" }], outputs: [{ a: 1 }, { a: 2 }, { a: 3 }], example_ids: ["a", "b", "c"],
+    });
+    expect(same.body.data.version_id).toBe(versionId);
+    const changed = await call("POST", "/v1/datasets/upload?sync=true", {
+      name: "qa", action: "update", inputs: [{ q: "a" }, { q: "B" }, { q: "d" }], outputs: [{ a: 1 }, { a: 2 }, { a: 4 }], example_ids: ["a", "b", "d"],
+    });
+    expect(changed.body.data).toMatchObject({ num_created_examples: 1, num_updated_examples: 1, num_deleted_examples: 1 });
+    expect(changed.body.data.version_id).not.toBe(versionId);
+    const latest = (await call("GET", `/v1/datasets/${datasetId}/examples`)).body.data.examples;
+    expect(latest.map((e: { id: string }) => e.id)).toEqual(["a", "b", "d"]);
+    const old = (await call("GET", `/v1/datasets/${datasetId}/examples?version_id=${versionId}`)).body.data.examples;
+    expect(old.map((e: { input: unknown }) => e.input)).toEqual([{ q: "a" }, { q: "b" }, { q: "c" }]);
+    const versions = (await call("GET", `/v1/datasets/${datasetId}/versions`)).body.data;
+    expect(versions).toHaveLength(2);
+    const conflict = await call("POST", "/v1/datasets/upload?sync=true", { name: "qa", inputs: [{}] });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body).toBe('A dataset named "qa" already exists.');
+  });
+
+  it("reports incomplete runs and evaluations", async () => {
+    server = await startFakePhoenix();
+    const { experiment, examples } = await seedExperiment(2);
+    const runId = (await call("POST", `/v1/experiments/${experiment.id}/runs`, {
+      dataset_example_id: examples[0].node_id, output: 1, repetition_number: 1, start_time: T0, end_time: T1,
+    })).body.data.id;
+    const incomplete = (await call("GET", `/v1/experiments/${experiment.id}/incomplete-runs`)).body.data;
+    expect(incomplete.map((e: { repetition_numbers: number[] }) => e.repetition_numbers)).toEqual([[1, 2], [1, 2], [2]]);
+    expect((await call("GET", `/v1/experiments/${experiment.id}/incomplete-evaluations`)).status).toBe(400);
+    const evals = (await call("GET", `/v1/experiments/${experiment.id}/incomplete-evaluations?evaluation_name=a&evaluation_name=b`)).body.data;
+    expect(evals).toHaveLength(1);
+    expect(evals[0].experiment_run.id).toBe(runId);
+    expect(evals[0].evaluation_names).toEqual(["a", "b"]);
+  });
+
+  it("requires the API key when auth is on: 401 text/plain with WWW-Authenticate", async () => {
+    server = await startFakePhoenix({ apiKey: "sekret" });
+    const denied = await call("GET", "/v1/datasets");
+    expect(denied.status).toBe(401);
+    expect(denied.body).toBe("Invalid token");
+    expect(denied.headers.get("www-authenticate")).toMatch(/^Bearer realm="Arize Phoenix"/);
+    expect((await call("GET", "/v1/datasets", undefined, { authorization: "bearer sekret" })).status).toBe(200);
+  });
+
+  it("injects the same faults for the same seed", async () => {
+    const statuses = async () => {
+      server = await startFakePhoenix({ faults: { seed: 7, unavailableRate: 0.3, rateLimitRate: 0.2, retryAfterSeconds: 2 } });
+      const out: number[] = [];
+      for (let i = 0; i < 30; i++) out.push((await call("GET", "/v1/datasets")).status);
+      const retryAfter = (await (async () => { server!.failNext("rate-limited"); return call("GET", "/v1/datasets"); })()).headers.get("retry-after");
+      await server.close();
+      return { out, retryAfter };
+    };
+    const first = await statuses();
+    const second = await statuses();
+    expect(first).toEqual(second);
+    expect(first.out).toContain(503);
+    expect(first.out).toContain(429);
+    expect(first.out).toContain(200);
+    expect(first.retryAfter).toBe("2");
+  });
+
+  it("resets connections before or after processing, and refuses connections while down", async () => {
+    server = await startFakePhoenix();
+    const { experiment, examples } = await seedExperiment();
+    server.failNext("reset-after");
+    await expect(call("POST", `/v1/experiments/${experiment.id}/runs`, {
+      dataset_example_id: examples[0].node_id, output: 1, repetition_number: 1, start_time: T0, end_time: T1,
+    })).rejects.toThrow();
+    expect(server.state.runsOf(experiment.id)).toHaveLength(1); // processed, answer lost
+    server.failNext("reset-before");
+    await expect(call("GET", "/v1/datasets")).rejects.toThrow();
+    await server.down();
+    await expect(call("GET", "/healthz")).rejects.toThrow();
+    await server.up();
+    expect((await call("GET", "/healthz")).status).toBe(200);
+  });
+});
