@@ -1,0 +1,10 @@
+export { EvaluatorConfigError, EvaluatorInputError, type LibraryEvaluator, type LibraryResult, type NameOption } from "./define.js";
+export { exactMatch, type ExactMatchOptions, type TextComparisonOptions } from "./exact-match.js";
+export { contains, containsAll, containsAny, type ContainsOptions } from "./contains.js";
+export { regex, type RegexOptions } from "./regex.js";
+export { jsonParseable, jsonSchema, type JsonOptions, type JsonSchemaDocument } from "./json.js";
+export { levenshtein, type LevenshteinOptions } from "./levenshtein.js";
+export { numericCloseness, type NumericClosenessOptions } from "./numeric-closeness.js";
+export { tokenF1, squadTokens, type TokenF1Options } from "./token-f1.js";
+export { latency, attempts, type LatencyOptions, type AttemptsOptions } from "./run-metrics.js";
+export { all, any, type CombinatorChild, type ThresholdedEvaluator } from "./combinators.js";
