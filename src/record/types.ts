@@ -150,7 +150,7 @@ export interface ExperimentDescriptor {
   gates: GateSpec[];
   /** Set on dry runs: nothing is persisted or uploaded. */
   dryRun: DryRunInfo | null;
-  config: { concurrency: number; retries: number; timeout: number; exitOnError: boolean; allowedErrorRate: number };
+  config: { concurrency: number; retries: number; timeout: number; exitOnError: boolean; allowedErrorRate: number; printSummary: boolean };
   /** Explicit baseline experiment id, when declared. */
   baseline?: string;
   startTime: string;

@@ -1,0 +1,2 @@
+/** `vitest-experiments/config`: the Vitest project helper. */
+export { experimentsProject, experimentsReporterPlugin, type ExperimentsProjectOptions } from "./vitest/project.js";

@@ -1,0 +1,24 @@
+import { closest, distance } from "fastest-levenshtein";
+
+/**
+ * A mistake in an `experiment()` declaration. The message always names the experiment and, when
+ * known, the eval file, so that a run with many eval files points straight at the culprit.
+ */
+export class ExperimentDeclarationError extends Error {
+  override name = "ExperimentDeclarationError";
+  constructor(
+    readonly experiment: string,
+    readonly problem: string,
+    readonly file?: string,
+  ) {
+    super(`experiment "${experiment}"${file ? ` (${file})` : ""}: ${problem}`);
+  }
+}
+
+/** ` (did you mean "evaluators"?)` when `name` is a near miss of one of `known`, else "". */
+export function suggestion(name: string, known: readonly string[]): string {
+  if (known.length === 0) return "";
+  const best = closest(name, known as string[]);
+  const d = distance(name.toLowerCase(), best.toLowerCase());
+  return d <= Math.max(2, Math.floor(best.length / 3)) ? ` (did you mean "${best}"?)` : "";
+}

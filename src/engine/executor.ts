@@ -1,0 +1,123 @@
+import { setMaxListeners } from "node:events";
+import pLimit, { type LimitFunction } from "p-limit";
+import type { Example } from "../datasets/types.js";
+import { runEvaluators } from "../evaluators/run-evaluators.js";
+import { runIdOf } from "../record/naming.js";
+import type { AttemptRecord, RunRecord } from "../record/types.js";
+import { recordError } from "./errors.js";
+import { toJsonValue } from "./json.js";
+import type { PreparedExperiment } from "./prepare.js";
+import { AdaptiveRateLimiter } from "./rate-limiter.js";
+import { resilientCall } from "./resilient-call.js";
+
+export type RunOutcome =
+  | { kind: "run"; record: RunRecord }
+  /** Not executed: `exitOnError` stopped the experiment, or it was cancelled before its turn. */
+  | { kind: "skipped"; reason: string };
+
+/**
+ * Executes the runs of one experiment, in any order the caller asks for them, with the
+ * experiment's concurrency, one shared adaptive rate limiter, per-attempt timeouts and retries.
+ * Knows nothing of Vitest: the Vitest runner calls `run()` from each test case, and
+ * `runExperiment()` calls it in a loop.
+ */
+export class ExperimentExecutor {
+  readonly limiter = new AdaptiveRateLimiter();
+  readonly #limit: LimitFunction;
+  readonly #controller = new AbortController();
+  #stopReason: string | undefined;
+
+  constructor(readonly prepared: PreparedExperiment) {
+    this.#limit = pLimit(prepared.options.concurrency);
+    // Every in-flight attempt listens to this signal; that many listeners is expected, not a leak.
+    setMaxListeners(0, this.#controller.signal);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Stops scheduling: queued runs come back skipped, in-flight attempts are aborted. */
+  cancel(reason: string): void {
+    this.#stopReason ??= reason;
+    this.#controller.abort(new Error(reason));
+  }
+
+  run(example: Example, repetition: number, signal?: AbortSignal): Promise<RunOutcome> {
+    return this.#limit(async () => {
+      if (this.#stopReason !== undefined) return { kind: "skipped", reason: this.#stopReason };
+      const record = await this.#execute(example, repetition, signal);
+      // A run cut short by cancellation (Ctrl-C, Vitest's own cancel) did not fail: it did not finish.
+      if (record.status === "error" && (this.#controller.signal.aborted || signal?.aborted)) {
+        return { kind: "skipped", reason: this.#stopReason ?? "cancelled" };
+      }
+      if (record.status === "error" && this.prepared.options.exitOnError && this.#stopReason === undefined) {
+        // Phoenix/Arize's exit_on_error: stop scheduling new runs; the ones in flight finish.
+        this.#stopReason = `skipped: exitOnError after run ${example.id} #${repetition} failed`;
+      }
+      return { kind: "run", record };
+    });
+  }
+
+  async #execute(example: Example, repetition: number, outerSignal?: AbortSignal): Promise<RunRecord> {
+    const { descriptor, task, evaluators, options } = this.prepared;
+    const signal = outerSignal ? AbortSignal.any([outerSignal, this.#controller.signal]) : this.#controller.signal;
+    const outcome = await resilientCall(
+      async (attemptSignal, attempt) => {
+        // Fresh deep copies per attempt: a task that mutates its input cannot change what a
+        // retry, a later repetition or the evaluators see.
+        const copy = structuredClone(example);
+        const output = await task({
+          input: copy.input,
+          expected: copy.expected,
+          reference: copy.expected,
+          metadata: copy.metadata,
+          example: copy,
+          repetition,
+          signal: attemptSignal,
+          attempt,
+        });
+        return toJsonValue(output);
+      },
+      {
+        timeout: options.timeout,
+        retries: options.retries,
+        retryDelay: options.retryDelay,
+        limiter: this.limiter,
+        rateLimitErrors: options.rateLimitErrors,
+        signal,
+        what: "task",
+      },
+    );
+    const base = {
+      experimentId: descriptor.id,
+      experimentName: descriptor.name,
+      runId: runIdOf(descriptor.id, example.id, repetition),
+      exampleId: example.id,
+      repetition,
+      startTime: outcome.attempts[0]?.startTime ?? new Date().toISOString(),
+      endTime: outcome.attempts.at(-1)?.endTime ?? new Date().toISOString(),
+      latencyMs: latencyOf(outcome.attempts.at(-1)),
+      attempts: outcome.attempts,
+      traceId: null,
+    };
+    if (!outcome.ok) {
+      return { ...base, status: "error", output: null, error: recordError(outcome.error), evaluations: [] };
+    }
+    const run = { ...base, status: "ok" as const, output: outcome.value, error: null };
+    const evaluations = await runEvaluators(evaluators, run, example, {
+      timeout: options.evaluatorTimeout,
+      retries: options.retries,
+      retryDelay: options.retryDelay,
+      limiter: this.limiter,
+      rateLimitErrors: options.rateLimitErrors,
+      signal,
+    });
+    return { ...run, evaluations };
+  }
+}
+
+function latencyOf(attempt: AttemptRecord | undefined): number {
+  if (!attempt) return 0;
+  return Math.max(0, Date.parse(attempt.endTime) - Date.parse(attempt.startTime));
+}

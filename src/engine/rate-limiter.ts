@@ -1,0 +1,137 @@
+import { sleep } from "./sleep.js";
+
+export interface RateLimiterOptions {
+  /** Lowest rate the limiter throttles down to, in requests per second. */
+  minRate?: number;
+  /** Multiplicative growth of the rate per second without a rate-limit error. */
+  growthPerSecond?: number;
+  /** Share of the measured accepted throughput the rate is set to after a rate-limit error. */
+  backoffFactor?: number;
+  /** Window over which accepted throughput is measured, in milliseconds. */
+  windowMs?: number;
+  now?: () => number;
+}
+
+/**
+ * One adaptive limiter per experiment, shared by every run and every LLM evaluator in it.
+ *
+ * Why not Phoenix's AdaptiveTokenBucket: it starts at 1 req/s, tops out at 8 req/s and halves on
+ * every error, so it cannot approach a provider's real limit. This limiter is unlimited until the
+ * first rate-limit error; then it *measures* the throughput the provider accepted over the last
+ * window (the provider's real limit, since it was saturated) and paces starts slightly below it,
+ * growing gently until the next rate-limit error. Starts are spaced evenly (no bursts), so a
+ * provider enforcing R requests/s sees a smooth stream just under R.
+ *
+ * Errors from attempts that started before the last reduction carry stale information (they were
+ * sent at the old rate) and do not reduce the rate again.
+ */
+export class AdaptiveRateLimiter {
+  readonly #minRate: number;
+  readonly #growth: number;
+  readonly #backoffFactor: number;
+  readonly #windowMs: number;
+  readonly #now: () => number;
+
+  /** Requests per second; undefined until the first rate-limit error. */
+  #rate: number | undefined;
+  #nextSlot = 0;
+  #pausedUntil = 0;
+  #lastAdjustment = Number.NEGATIVE_INFINITY;
+  #lastGrowth = 0;
+  #generation = 0;
+  #successes: number[] = [];
+  #firstSuccess: number | undefined;
+  #throttleEvents = 0;
+
+  constructor(options: RateLimiterOptions = {}) {
+    this.#minRate = options.minRate ?? 0.1;
+    this.#growth = options.growthPerSecond ?? 0.03;
+    this.#backoffFactor = options.backoffFactor ?? 0.95;
+    this.#windowMs = options.windowMs ?? 2_000;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** The current rate in requests per second, or undefined while unlimited. */
+  get rate(): number | undefined {
+    return this.#rate;
+  }
+
+  /** How many rate-limit errors reduced the rate. */
+  get throttleEvents(): number {
+    return this.#throttleEvents;
+  }
+
+  /** Waits for this caller's turn. Returns the time the attempt may start (for `onRateLimited`). */
+  async acquire(signal?: AbortSignal): Promise<number> {
+    for (;;) {
+      const now = this.#now();
+      const generation = this.#generation;
+      const start = this.#reserve(now);
+      if (start > now) await sleep(start - now, signal);
+      // A rate reduction while we slept makes the reservation stale: take a new one.
+      if (generation === this.#generation) return this.#now();
+    }
+  }
+
+  #reserve(now: number): number {
+    const earliest = Math.max(now, this.#pausedUntil);
+    if (this.#rate === undefined) return earliest;
+    this.#grow(now);
+    const start = Math.max(earliest, this.#nextSlot);
+    this.#nextSlot = start + 1000 / this.#rate;
+    return start;
+  }
+
+  #grow(now: number): void {
+    const elapsed = (now - this.#lastGrowth) / 1000;
+    this.#lastGrowth = now;
+    if (this.#rate === undefined || elapsed <= 0) return;
+    // Never grow far past what the provider has been seen to accept: idle time must not build up
+    // a rate that would be sent as a burst later.
+    const ceiling = Math.max(this.#measuredRate(now) * 1.5, this.#minRate * 2);
+    this.#rate = Math.min(Math.max(this.#rate, ceiling), this.#rate * Math.exp(this.#growth * elapsed));
+  }
+
+  /** Records an accepted attempt. */
+  onSuccess(): void {
+    const now = this.#now();
+    this.#firstSuccess ??= now;
+    this.#successes.push(now);
+    this.#trim(now);
+  }
+
+  /**
+   * Records a rate-limit error for an attempt that started at `startedAt` (the value `acquire`
+   * returned). `retryAfterMs` pauses every start for that long.
+   */
+  onRateLimited(startedAt: number, retryAfterMs?: number): void {
+    const now = this.#now();
+    if (retryAfterMs !== undefined && retryAfterMs > 0) {
+      this.#pausedUntil = Math.max(this.#pausedUntil, now + retryAfterMs);
+    }
+    if (startedAt < this.#lastAdjustment) return;
+    this.#throttleEvents++;
+    const measured = this.#measuredRate(now);
+    const next = measured > 0 ? measured * this.#backoffFactor : (this.#rate ?? 2) / 2;
+    this.#rate = Math.max(this.#minRate, this.#rate === undefined ? next : Math.min(next, this.#rate * this.#backoffFactor));
+    this.#lastAdjustment = now;
+    this.#lastGrowth = now;
+    this.#nextSlot = Math.max(now, this.#pausedUntil) + 1000 / this.#rate;
+    this.#generation++;
+  }
+
+  #measuredRate(now: number): number {
+    this.#trim(now);
+    if (this.#firstSuccess === undefined) return 0;
+    const span = Math.min(this.#windowMs, now - this.#firstSuccess);
+    if (span < 100) return 0;
+    return (this.#successes.length * 1000) / span;
+  }
+
+  #trim(now: number): void {
+    const cutoff = now - this.#windowMs;
+    let drop = 0;
+    while (drop < this.#successes.length && this.#successes[drop]! < cutoff) drop++;
+    if (drop > 0) this.#successes.splice(0, drop);
+  }
+}

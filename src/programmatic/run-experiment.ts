@@ -1,0 +1,91 @@
+import type { ExperimentOptions } from "../declaration/options.js";
+import { ExperimentExecutor } from "../engine/executor.js";
+import { prepareExperiment } from "../engine/prepare.js";
+import { createDefaultSinks, type SinkOptions } from "../reporter/default-sinks.js";
+import { buildResult } from "../record/stats.js";
+import type { EvaluationRecord, ExperimentResult, JsonObject, RunRecord } from "../record/types.js";
+import { composeSinks } from "../sinks/compose.js";
+import type { ExperimentSink } from "../sinks/types.js";
+
+export interface RunExperimentOptions<I = any, O = any, E = any> extends ExperimentOptions<I, O, E>, SinkOptions {
+  /** Phoenix's `experiment_name`. */
+  experimentName: string;
+  /** More destinations for the records, after the built-in ones. */
+  sinks?: ExperimentSink[];
+  /** Project root for the local store and relative dataset paths. Default: the working directory. */
+  root?: string;
+}
+
+/** One evaluation, addressed by its run (Phoenix's `ExperimentEvaluationRun`). */
+export interface EvaluationRun extends Omit<EvaluationRecord, never> {
+  runId: string;
+  exampleId: string;
+  repetition: number;
+}
+
+/** Phoenix's `RanExperiment`, with the product's records. */
+export interface RanExperiment {
+  experimentId: string;
+  datasetId: string;
+  datasetVersionId: string;
+  /** One per example × repetition that ran. */
+  taskRuns: RunRecord[];
+  /** One per run × evaluator. */
+  evaluationRuns: EvaluationRun[];
+  experimentMetadata: JsonObject;
+  projectName: string | null;
+  /** Statistics, gate verdicts and overall status. */
+  result: ExperimentResult;
+}
+
+/**
+ * Phoenix's `run_experiment` without Vitest: the same engine, evaluators, gates and sinks as the
+ * `experiment()` test cases. Resolves when every run is recorded; never throws for a failing task
+ * or gate (read `result.status`), only for a declaration error.
+ */
+export async function runExperiment<I = any, O = any, E = any>(options: RunExperimentOptions<I, O, E>): Promise<RanExperiment> {
+  const { experimentName, sinks: extraSinks = [], root = process.cwd(), junit = false, storeDir, colors, ...experimentOptions } = options;
+  const prepared = await prepareExperiment(experimentName, experimentOptions);
+  const { descriptor, examples } = prepared;
+  const output = { log: (t: string) => console.log(t), warn: (t: string) => console.warn(t) };
+  const sinks = composeSinks(
+    [...createDefaultSinks({ junit, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}) }, { output, root, watch: false }), ...extraSinks],
+    output,
+  );
+  await sinks.experimentStarted(descriptor, examples);
+
+  const executor = new ExperimentExecutor(prepared);
+  const taskRuns: RunRecord[] = [];
+  // Sinks see runs in completion order, one at a time, while the next runs are in flight.
+  let delivered = Promise.resolve();
+  await Promise.all(
+    examples.flatMap((example) =>
+      Array.from({ length: descriptor.repetitions }, async (_, i) => {
+        const outcome = await executor.run(example, i + 1);
+        if (outcome.kind !== "run") return;
+        taskRuns.push(outcome.record);
+        delivered = delivered.then(() => sinks.runCompleted(outcome.record, descriptor));
+      }),
+    ),
+  );
+  await delivered;
+  const expected = examples.length * descriptor.repetitions;
+  const result = buildResult(descriptor, taskRuns, { partial: taskRuns.length < expected });
+  await sinks.experimentFinished(result);
+  await sinks.close();
+
+  const order = new Map(examples.map((e, i) => [e.id, i]));
+  taskRuns.sort((a, b) => order.get(a.exampleId)! - order.get(b.exampleId)! || a.repetition - b.repetition);
+  return {
+    experimentId: descriptor.id,
+    datasetId: descriptor.dataset.phoenix?.datasetId ?? descriptor.dataset.name,
+    datasetVersionId: descriptor.dataset.phoenix?.versionId ?? descriptor.dataset.contentHash,
+    taskRuns,
+    evaluationRuns: taskRuns.flatMap((run) =>
+      run.evaluations.map((evaluation) => ({ ...evaluation, runId: run.runId, exampleId: run.exampleId, repetition: run.repetition })),
+    ),
+    experimentMetadata: descriptor.metadata,
+    projectName: null,
+    result,
+  };
+}

@@ -1,0 +1,73 @@
+import { evaluateGates, gatesFailed, judgeRun, meetsBar, scoreForAggregate } from "./gates.js";
+import type { EvaluatorStats, ExperimentDescriptor, ExperimentResult, ExperimentStats, ExperimentStatus, RunRecord } from "./types.js";
+
+/** Per-experiment counts and per-evaluator statistics, computed the same way everywhere. */
+export function computeStats(experiment: ExperimentDescriptor, runs: readonly RunRecord[]): ExperimentStats {
+  const expected = experiment.dataset.exampleIds.length * experiment.repetitions;
+  const excludeFailed = experiment.config.allowedErrorRate > 0;
+  let errors = 0;
+  let retries = 0;
+  let rateLimited = 0;
+  for (const run of runs) {
+    if (run.status === "error") errors++;
+    // Retries are the attempts that followed a failure which was not a rate limit.
+    for (const [i, attempt] of run.attempts.entries()) {
+      if (attempt.rateLimited) rateLimited++;
+      else if (i > 0 && !run.attempts[i - 1]!.rateLimited) retries++;
+    }
+  }
+  const evaluators: EvaluatorStats[] = experiment.evaluators.map(({ name, direction }) => {
+    const gate = experiment.gates.find((g) => g.evaluator === name && g.perRun !== undefined);
+    const scores: number[] = [];
+    const labels: Record<string, number> = {};
+    let evaluatorErrors = 0;
+    for (const run of runs) {
+      const score = scoreForAggregate(run, name, excludeFailed);
+      if (score !== undefined) scores.push(score);
+      const evaluation = run.evaluations.find((e) => e.name === name);
+      if (evaluation?.error !== null && evaluation !== undefined) evaluatorErrors++;
+      if (evaluation?.label) labels[evaluation.label] = (labels[evaluation.label] ?? 0) + 1;
+    }
+    const passRate = gate?.perRun === undefined || scores.length === 0 ? null : scores.filter((s) => meetsBar(s, gate.perRun!, gate.direction)).length / scores.length;
+    return {
+      name,
+      direction,
+      count: scores.length,
+      mean: scores.length === 0 ? null : scores.reduce((a, b) => a + b, 0) / scores.length,
+      min: scores.length === 0 ? null : Math.min(...scores),
+      max: scores.length === 0 ? null : Math.max(...scores),
+      passRate,
+      errors: evaluatorErrors,
+      labels,
+    };
+  });
+  return { runs: runs.length, errors, skipped: Math.max(0, expected - runs.length), retries, rateLimited, evaluators };
+}
+
+export interface ResultContext {
+  /** The run covered less than the declared runs for a reason other than exitOnError. */
+  partial: boolean;
+  interrupted?: boolean;
+  baseline?: { means: Record<string, number> };
+}
+
+/** Closes an experiment: statistics, every gate's verdict, and the overall status. */
+export function buildResult(experiment: ExperimentDescriptor, runs: readonly RunRecord[], context: ResultContext): ExperimentResult {
+  const stats = computeStats(experiment, runs);
+  const partial = context.partial || context.interrupted === true || experiment.dryRun !== null;
+  const gates = evaluateGates(experiment.gates, {
+    runs,
+    expectedRuns: experiment.dataset.exampleIds.length * experiment.repetitions,
+    partial,
+    allowedErrorRate: experiment.config.allowedErrorRate,
+    ...(context.baseline ? { baseline: context.baseline } : {}),
+  });
+  // Task failures within the error-rate allowance are judged by the errorRate gate instead.
+  const runFailed = runs.some((r) => (r.status === "error" ? experiment.config.allowedErrorRate === 0 : judgeRun(r, experiment.gates).failed));
+  let status: ExperimentStatus;
+  if (context.interrupted) status = "interrupted";
+  else if (gatesFailed(gates) || runFailed) status = "failed";
+  else if (partial) status = "partial";
+  else status = "passed";
+  return { experiment, status, stats, gates, endTime: new Date().toISOString() };
+}

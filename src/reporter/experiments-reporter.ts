@@ -1,0 +1,107 @@
+import type { Reporter, TestCase, TestModule, TestRunEndReason, TestSuite, Vitest } from "vitest/node";
+import { buildResult } from "../record/stats.js";
+import type { ExperimentDescriptor, RunRecord } from "../record/types.js";
+import { composeSinks } from "../sinks/compose.js";
+import type { ExperimentSink, SinkOutput } from "../sinks/types.js";
+import { readExperimentMeta, readResultMeta, readRunMeta } from "../vitest/meta.js";
+import { createDefaultSinks, type SinkOptions } from "./default-sinks.js";
+
+export type ExperimentsReporterOptions = SinkOptions;
+
+const MARK = Symbol.for("vitest-experiments.reporter");
+
+/**
+ * The Vitest reporter (main process) that turns the records experiments write on `task.meta`
+ * into sink calls: the terminal summary, JUnit XML, the step summary, the local store, Phoenix.
+ * Sinks are created per test run (a watch-mode re-run is a new run) and every sink call goes
+ * through one queue, so a sink sees an experiment's start before its runs and its runs before
+ * its end, whatever order Vitest delivers events in and however slow a sink is.
+ */
+export class ExperimentsReporter implements Reporter {
+  readonly [MARK] = true;
+  #vitest: Vitest | undefined;
+  #sinks: Required<ExperimentSink> | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  /** Experiments started and not finished in this test run, by descriptor id. */
+  #open = new Map<string, { descriptor: ExperimentDescriptor; suite: TestSuite }>();
+  /** Watch-mode memory: each experiment's previous means, kept across re-runs. */
+  readonly #previousMeans = new Map<string, Record<string, number>>();
+
+  constructor(readonly options: ExperimentsReporterOptions = {}) {}
+
+  static isExperimentsReporter(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MARK] === true;
+  }
+
+  onInit(vitest: Vitest): void {
+    this.#vitest = vitest;
+  }
+
+  onTestRunStart(): void {
+    this.#open.clear();
+    this.#sinks = undefined;
+  }
+
+  onTestSuiteReady(suite: TestSuite): void {
+    const meta = readExperimentMeta(suite.meta());
+    if (!meta) return;
+    this.#open.set(meta.descriptor.id, { descriptor: meta.descriptor, suite });
+    this.#enqueue((sinks) => sinks.experimentStarted(meta.descriptor, meta.examples));
+  }
+
+  onTestCaseResult(testCase: TestCase): void {
+    const run = readRunMeta(testCase.meta());
+    if (!run) return;
+    const open = this.#open.get(run.experimentId);
+    if (!open) return;
+    this.#enqueue((sinks) => sinks.runCompleted(run, open.descriptor));
+  }
+
+  onTestSuiteResult(suite: TestSuite): void {
+    const meta = readExperimentMeta(suite.meta());
+    if (!meta || !this.#open.has(meta.descriptor.id)) return;
+    this.#finish(meta.descriptor.id, false);
+  }
+
+  async onTestRunEnd(_modules: ReadonlyArray<TestModule>, _errors: unknown, reason: TestRunEndReason): Promise<void> {
+    for (const id of [...this.#open.keys()]) this.#finish(id, reason === "interrupted");
+    if (this.#sinks) this.#enqueue((sinks) => sinks.close());
+    await this.#queue;
+  }
+
+  #finish(id: string, interrupted: boolean): void {
+    const open = this.#open.get(id)!;
+    this.#open.delete(id);
+    const { descriptor, suite } = open;
+    let result = undefined;
+    const runs: RunRecord[] = [];
+    for (const test of suite.children.allTests()) {
+      result ??= readResultMeta(test.meta());
+      const run = readRunMeta(test.meta());
+      if (run) runs.push(run);
+    }
+    // Without the gates test's own verdict (filtered out with -t, or interrupted), the gates are
+    // computed here over the runs that did complete, and can only be partial.
+    if (!result || interrupted) {
+      result = buildResult(descriptor, runs, { partial: true, interrupted });
+    }
+    const final = result;
+    this.#enqueue((sinks) => sinks.experimentFinished(final));
+  }
+
+  #enqueue(call: (sinks: Required<ExperimentSink>) => void | Promise<void>): void {
+    const sinks = (this.#sinks ??= composeSinks(
+      createDefaultSinks(this.options, { output: this.#output(), previousMeans: this.#previousMeans, root: this.#vitest?.config.root ?? process.cwd(), watch: this.#vitest?.config.watch ?? false }),
+      this.#output(),
+    ));
+    this.#queue = this.#queue.then(() => call(sinks)).catch((error) => this.#output().warn(`vitest-experiments: ${String(error)}`));
+  }
+
+  #output(): SinkOutput {
+    const logger = this.#vitest?.logger;
+    return {
+      log: (text) => (logger ? logger.log(text) : console.log(text)),
+      warn: (text) => (logger ? logger.warn(text) : console.warn(text)),
+    };
+  }
+}

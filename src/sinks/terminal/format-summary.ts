@@ -1,0 +1,111 @@
+import { describeVerdict, formatNumber } from "../../record/gates.js";
+import type { EvaluatorStats, ExperimentResult } from "../../record/types.js";
+import { oneLine, sanitizeText } from "../text-safety.js";
+import type { Palette } from "./palette.js";
+
+/** What the summary keeps of one run: its name, verdict and scores, never its output. */
+export interface RunLine {
+  name: string;
+  failed: boolean;
+  reasons: string[];
+  scores: Record<string, number | null>;
+  explanations: Record<string, string>;
+}
+
+export interface FormatOptions {
+  palette: Palette;
+  previousMeans?: Record<string, number>;
+  links?: string[];
+  /** How many of the lowest-scoring passing runs to show. Failed runs are always all shown. */
+  worst?: number;
+}
+
+const LINE = 160;
+
+/** The text printed after an experiment: counts, per-evaluator table, gates, worst and failed runs. */
+export function formatSummary(result: ExperimentResult, runs: readonly RunLine[], options: FormatOptions): string {
+  const { palette: p } = options;
+  const { experiment, stats } = result;
+  const out: string[] = [];
+  const status = {
+    passed: p.pass("✓ passed"),
+    failed: p.fail("✗ failed"),
+    partial: p.warn("~ partial"),
+    interrupted: p.warn("! interrupted"),
+  }[result.status];
+  const examples = experiment.dataset.exampleIds.length;
+  const shape = experiment.repetitions > 1 ? `${examples} examples × ${experiment.repetitions} repetitions` : `${examples} examples`;
+  const seconds = (Date.parse(result.endTime) - Date.parse(experiment.startTime)) / 1000;
+  out.push("");
+  out.push(`${p.label(" EXPERIMENT ")} ${p.bold(clean(experiment.name))} ${status} ${p.dim(`dataset ${clean(experiment.dataset.name)} · ${shape} · ${seconds.toFixed(1)}s`)}`);
+  if (experiment.dryRun) {
+    out.push(p.warn(`  dry run: ${experiment.dryRun.sampled} of ${experiment.dataset.totalExamples} examples sampled with seed ${experiment.dryRun.seed} (VITEST_EXPERIMENTS_SEED=${experiment.dryRun.seed} repeats it); nothing persisted or uploaded`));
+  }
+  const counts = [`runs ${stats.runs}`, `errors ${stats.errors}`, `retries ${stats.retries}`, `rate-limited ${stats.rateLimited}`];
+  if (stats.skipped > 0) counts.push(`skipped ${stats.skipped}`);
+  out.push(`  ${counts.join(" · ")}`);
+
+  if (stats.evaluators.length > 0) {
+    const width = Math.max(9, ...stats.evaluators.map((e) => e.name.length));
+    out.push(p.dim(`  ${"evaluator".padEnd(width)}  ${"mean".padStart(6)}  ${"min".padStart(6)}  ${"pass".padStart(5)}  errors`));
+    for (const e of stats.evaluators) out.push(`  ${evaluatorRow(e, width, options.previousMeans?.[e.name], p)}`);
+  }
+  if (result.gates.length > 0) {
+    out.push(p.dim("  gates"));
+    for (const gate of result.gates) {
+      const line = `    ${describeVerdict(gate)}`;
+      out.push(gate.status === "fail" ? p.fail(line) : gate.status === "pass" ? p.pass(line) : p.warn(line));
+    }
+  }
+  const failed = runs.filter((r) => r.failed);
+  if (failed.length > 0) {
+    out.push(p.fail(`  failed runs (${failed.length})`));
+    for (const run of failed) out.push(p.fail(`    ✗ ${truncateLine(`${clean(run.name)}: ${run.reasons.map(clean).join("; ")}`)}`));
+  }
+  const worst = lowestScoring(runs.filter((r) => !r.failed), options.worst ?? 3);
+  if (worst.length > 0) {
+    out.push(p.dim("  lowest-scoring runs"));
+    for (const run of worst) {
+      const scores = Object.entries(run.scores).map(([k, v]) => `${k}=${v === null ? "–" : formatNumber(v)}`).join(" ");
+      const why = Object.values(run.explanations)[0];
+      out.push(p.dim(`    · ${truncateLine(`${clean(run.name)}  ${scores}${why ? ` — ${clean(why)}` : ""}`)}`));
+    }
+  }
+  for (const link of options.links ?? []) out.push(p.dim(`  ${link}`));
+  return out.join("\n");
+}
+
+function evaluatorRow(e: EvaluatorStats, width: number, previous: number | undefined, p: Palette): string {
+  const num = (n: number | null) => (n === null ? "–" : n.toFixed(3)).padStart(6);
+  const pass = (e.passRate === null ? "–" : `${Math.round(e.passRate * 100)}%`).padStart(5);
+  let row = `${e.name.padEnd(width)}  ${num(e.mean)}  ${num(e.min)}  ${pass}  ${e.errors}`;
+  if (previous !== undefined && e.mean !== null) {
+    const delta = e.mean - previous;
+    const better = e.direction === "minimize" ? delta < 0 : delta > 0;
+    const text = `  ${previous.toFixed(2)} → ${e.mean.toFixed(2)} (${delta >= 0 ? "+" : ""}${delta.toFixed(2)})`;
+    row += Math.abs(delta) < 1e-9 ? p.dim(text) : better ? p.pass(text) : p.fail(text);
+  }
+  return row;
+}
+
+/** Runs with the lowest mean score, ties broken by name so the list is stable. */
+function lowestScoring(runs: readonly RunLine[], count: number): RunLine[] {
+  const meanOf = (r: RunLine) => {
+    const scores = Object.values(r.scores).filter((s): s is number => s !== null);
+    return scores.length === 0 ? Number.POSITIVE_INFINITY : scores.reduce((a, b) => a + b, 0) / scores.length;
+  };
+  return runs
+    .map((r) => ({ r, m: meanOf(r) }))
+    .filter(({ m }) => Number.isFinite(m) && m < 1)
+    .sort((a, b) => a.m - b.m || a.r.name.localeCompare(b.r.name))
+    .slice(0, count)
+    .map(({ r }) => r);
+}
+
+function clean(text: string): string {
+  return oneLine(sanitizeText(text, 500));
+}
+
+function truncateLine(text: string): string {
+  return text.length > LINE ? `${text.slice(0, LINE - 1)}…` : text;
+}

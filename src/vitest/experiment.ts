@@ -1,0 +1,115 @@
+import { describe, expect, test } from "vitest";
+import type { TaskMeta } from "vitest";
+import { relative } from "node:path";
+import { projectRoot } from "../datasets/project-root.js";
+import { ExperimentDeclarationError } from "../declaration/errors.js";
+import type { ExperimentOptions } from "../declaration/options.js";
+import { ExperimentExecutor } from "../engine/executor.js";
+import { prepareExperiment } from "../engine/prepare.js";
+import { describeVerdict, gatesFailed, judgeRun } from "../record/gates.js";
+import { GATES_TEST_NAME, runTestName } from "../record/naming.js";
+import { buildResult } from "../record/stats.js";
+import type { RunRecord } from "../record/types.js";
+import { writeExperimentMeta, writeResultMeta, writeRunMeta } from "./meta.js";
+import { envOverrides } from "./env-overrides.js";
+import { runtime } from "./runtime.js";
+import { baselineHooks } from "./baseline-hooks.js";
+
+/** A run's test case failed: its task, an evaluator, or a perRun bar. */
+export class RunFailedError extends Error {
+  override name = "RunFailedError";
+}
+
+/** An experiment's aggregate gates failed; the message lists every gate. */
+export class GatesFailedError extends Error {
+  override name = "GatesFailedError";
+}
+
+type ExperimentFn = {
+  <I = any, O = any, E = any>(name: string, options: ExperimentOptions<I, O, E>): void;
+  /** Runs only this experiment in its file (Vitest's `describe.only`). */
+  only<I = any, O = any, E = any>(name: string, options: ExperimentOptions<I, O, E>): void;
+  /** Skips this experiment (Vitest's `describe.skip`). */
+  skip<I = any, O = any, E = any>(name: string, options: ExperimentOptions<I, O, E>): void;
+};
+
+/**
+ * Declares an experiment in a `*.eval.ts` file: one Vitest test case per example × repetition,
+ * named by the example id (with ` [rep i/N]` when repeated), plus one `[gates]` test case that
+ * checks the aggregate thresholds after every run. The dataset is loaded when Vitest collects
+ * the file, so it may be loaded asynchronously.
+ */
+export const experiment: ExperimentFn = Object.assign(
+  (name: string, options: ExperimentOptions) => declare(describe as SuiteFn, name, options),
+  {
+    only: (name: string, options: ExperimentOptions) => declare(describe.only as SuiteFn, name, options),
+    skip: (name: string, options: ExperimentOptions) => declare(describe.skip as SuiteFn, name, options),
+  },
+);
+
+type SuiteFn = (name: string, options: { meta: TaskMeta }, factory: () => Promise<void>) => unknown;
+
+function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void {
+  const file = runtime().currentFile ?? expect.getState().testPath;
+  const shownFile = file ? relative(projectRoot(), file) || file : undefined;
+  if (file && typeof name === "string") {
+    const names = runtime().namesByFile.get(file) ?? new Set<string>();
+    runtime().namesByFile.set(file, names);
+    if (names.has(name)) {
+      throw new ExperimentDeclarationError(name, "an experiment with this name is already declared in this file; names must be unique per file", shownFile);
+    }
+    names.add(name);
+  }
+  // The suite's meta object is filled once the dataset is loaded (at the end of the factory,
+  // after the tests are registered, so the tests do not inherit a copy of it).
+  const meta = {} as TaskMeta;
+  try {
+    suite(name, { meta }, async () => {
+      const prepared = await prepareExperiment(name, options, { ...(file ? { file } : {}), overrides: envOverrides() });
+      const { descriptor, examples } = prepared;
+      const executor = new ExperimentExecutor(prepared);
+      const records: RunRecord[] = [];
+
+      for (const example of examples) {
+        for (let repetition = 1; repetition <= descriptor.repetitions; repetition++) {
+          test.concurrent(runTestName(example.id, repetition, descriptor.repetitions), { timeout: 0 }, async (context) => {
+            runtime().active.add(executor);
+            const outcome = await executor.run(example, repetition, context.signal);
+            if (outcome.kind === "skipped") return context.skip(outcome.reason);
+            const record = outcome.record;
+            records.push(record);
+            writeRunMeta(context.task.meta, record);
+            const verdict = judgeRun(record, descriptor.gates);
+            if (verdict.failed) throw new RunFailedError(verdict.reasons.join("\n"));
+          });
+        }
+      }
+
+      test(GATES_TEST_NAME, { timeout: 0 }, async (context) => {
+        runtime().active.delete(executor);
+        const expected = examples.length * descriptor.repetitions;
+        const baseline = await baselineHooks().resolve(descriptor, file);
+        const result = buildResult(descriptor, records, { partial: records.length < expected, ...(baseline ? { baseline } : {}) });
+        writeResultMeta(context.task.meta, result);
+        if (runtime().updateBaselines && file && records.length === expected && descriptor.dryRun === null) {
+          await baselineHooks().update(file, result, records);
+        }
+        const lines = result.gates.map(describeVerdict);
+        if (gatesFailed(result.gates)) {
+          throw new GatesFailedError(`gates failed for experiment "${name}":\n${lines.join("\n")}`);
+        }
+        const partialNote = descriptor.dryRun
+          ? `dry run of ${descriptor.dryRun.sampled} example(s), seed ${descriptor.dryRun.seed}`
+          : `${records.length} of ${expected} runs completed`;
+        if (result.gates.some((g) => g.status === "partial")) return context.skip(`gates not judged: ${partialNote}`);
+      });
+
+      writeExperimentMeta(meta, { descriptor, examples });
+    });
+  } catch (error) {
+    if (/inside test function/.test(String((error as Error)?.message))) {
+      throw new ExperimentDeclarationError(name, "experiment() must be called at the top level of an eval file (or inside describe()), not inside a test", shownFile);
+    }
+    throw error;
+  }
+}

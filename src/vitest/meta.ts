@@ -1,0 +1,37 @@
+/**
+ * What experiments put on Vitest's `task.meta`, which Vitest serializes from the worker to the
+ * reporter in the main process (and into `--reporter=blob` files). One key per kind of record,
+ * namespaced so it cannot collide with a user's own meta.
+ */
+import type { Example } from "../datasets/types.js";
+import type { ExperimentDescriptor, ExperimentResult, RunRecord } from "../record/types.js";
+
+export interface ExperimentMeta {
+  descriptor: ExperimentDescriptor;
+  examples: Example[];
+}
+
+const EXPERIMENT = "vitestExperiments.experiment";
+const RUN = "vitestExperiments.run";
+const RESULT = "vitestExperiments.result";
+
+type Meta = Record<string, unknown>;
+
+export function writeExperimentMeta(meta: object, value: ExperimentMeta): void {
+  (meta as Meta)[EXPERIMENT] = value;
+}
+export function writeRunMeta(meta: object, value: RunRecord): void {
+  (meta as Meta)[RUN] = value;
+}
+export function writeResultMeta(meta: object, value: ExperimentResult): void {
+  (meta as Meta)[RESULT] = value;
+}
+export function readExperimentMeta(meta: object): ExperimentMeta | undefined {
+  return (meta as Meta)[EXPERIMENT] as ExperimentMeta | undefined;
+}
+export function readRunMeta(meta: object): RunRecord | undefined {
+  return (meta as Meta)[RUN] as RunRecord | undefined;
+}
+export function readResultMeta(meta: object): ExperimentResult | undefined {
+  return (meta as Meta)[RESULT] as ExperimentResult | undefined;
+}

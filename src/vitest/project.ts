@@ -1,0 +1,51 @@
+import { fileURLToPath } from "node:url";
+import type { Plugin } from "vite";
+import type { TestProjectInlineConfiguration } from "vitest/config";
+import { ExperimentsReporter, type ExperimentsReporterOptions } from "../reporter/experiments-reporter.js";
+
+export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
+  /** Project name, for `vitest --project <name>`. Default `evals`. */
+  name?: string;
+  /** Eval files. Default `**\/*.eval.{ts,mts,js,mjs}`. */
+  include?: string[];
+  exclude?: string[];
+}
+
+/**
+ * The Vitest project that runs experiments. Putting it in `test.projects` is all the
+ * configuration needed: it includes the eval files, installs the experiments runner, leaves
+ * timeouts and concurrency to the engine, and registers the reporter itself.
+ */
+export function experimentsProject(options: ExperimentsProjectOptions = {}): TestProjectInlineConfiguration {
+  const { name = "evals", include = ["**/*.eval.{ts,mts,js,mjs}"], exclude, ...reporterOptions } = options;
+  return {
+    plugins: [experimentsReporterPlugin(reporterOptions)],
+    test: {
+      name,
+      include,
+      ...(exclude ? { exclude: ["**/node_modules/**", "**/dist/**", ...exclude] } : {}),
+      runner: fileURLToPath(new URL("./runner.js", import.meta.url)),
+      // Each run test waits on the engine, which applies the experiment's own per-attempt
+      // timeout and concurrency; Vitest's limits would cut runs queued behind the engine's limiter.
+      testTimeout: 0,
+      maxConcurrency: 100_000,
+    },
+  };
+}
+
+/**
+ * Registers the reporter from the plugin's `configureVitest` hook, before Vitest creates its
+ * reporters. Unlike a `reporters` entry in the config, this survives a `--reporter` flag on the
+ * command line (which replaces configured reporters), so the summary, JUnit, the store and
+ * uploads never silently stop because someone chose `--reporter=dot`.
+ */
+export function experimentsReporterPlugin(options: ExperimentsReporterOptions = {}): Plugin {
+  return {
+    name: "vitest-experiments:reporter",
+    configureVitest({ vitest }: { vitest: { config: { reporters: unknown[] } } }) {
+      const reporters = vitest.config.reporters;
+      if (reporters.some((r) => ExperimentsReporter.isExperimentsReporter(r))) return;
+      reporters.push(new ExperimentsReporter(options));
+    },
+  } as Plugin;
+}
