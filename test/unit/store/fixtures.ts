@@ -22,7 +22,7 @@ export function descriptor(overrides: Partial<ExperimentDescriptor> & { id: stri
     evaluators: [{ name: "accuracy", kind: "CODE", direction: "maximize" }],
     gates: [{ evaluator: "accuracy", direction: "maximize", mean: 0.5, perRun: 1, passRate: 0.5 }],
     dryRun: null,
-    config: { concurrency: 3, retries: 3, timeout: 60_000, exitOnError: false, allowedErrorRate: 0 },
+    config: { concurrency: 3, retries: 3, timeout: 60_000, exitOnError: false, allowedErrorRate: 0, printSummary: true },
     startTime: "2026-01-01T00:00:00.000Z",
     ...overrides,
   };
