@@ -111,7 +111,7 @@ export function evaluateGates(gates: readonly GateSpec[], context: GateContext):
     if (gate.maxDrop !== undefined) {
       const baselineMean = context.baseline?.means[gate.evaluator];
       if (baselineMean === undefined) {
-        verdicts.push({ ...base, kind: "maxDrop", bar: gate.maxDrop, observed: mean, status: "no-baseline", detail: "no baseline to compare with" });
+        verdicts.push({ ...base, kind: "maxDrop", direction: "minimize", bar: gate.maxDrop, observed: null, status: "no-baseline", detail: "no baseline to compare with" });
         continue;
       }
       const drop = mean === null ? null : gate.direction === "minimize" ? mean - baselineMean : baselineMean - mean;
@@ -139,8 +139,9 @@ export function gatesFailed(verdicts: readonly GateVerdict[]): boolean {
 export function describeVerdict(v: GateVerdict): string {
   const op = v.direction === "minimize" ? "≤" : "≥";
   const observed = v.observed === null ? "n/a" : formatNumber(v.observed);
-  const what = v.kind === "maxDrop" ? `${v.evaluator} drop vs baseline${v.baseline !== undefined ? ` ${formatNumber(v.baseline)}` : ""}` : v.kind === "errorRate" ? "task error rate" : `${v.evaluator} ${v.kind}`;
-  const status = v.status === "pass" ? "✓" : v.status === "fail" ? "✗" : v.status === "partial" ? "~ partial" : "– no baseline";
+  const what = v.kind === "maxDrop" ? `${v.evaluator} drop from baseline${v.baseline !== undefined ? ` ${formatNumber(v.baseline)}` : ""}` : v.kind === "errorRate" ? "task error rate" : `${v.evaluator} ${v.kind}`;
+  if (v.status === "no-baseline") return `– ${v.evaluator} maxDrop: no baseline yet, not checked (needs a drop ${op} ${formatNumber(v.bar)})`;
+  const status = v.status === "pass" ? "✓" : v.status === "fail" ? "✗" : "~ partial";
   return `${status} ${what} = ${observed} (needs ${op} ${formatNumber(v.bar)}, n=${v.samples})`;
 }
 

@@ -13,7 +13,7 @@ import type { RunRecord } from "../record/types.js";
 import { writeExperimentMeta, writeResultMeta, writeRunMeta } from "./meta.js";
 import { envOverrides } from "./env-overrides.js";
 import { runtime } from "./runtime.js";
-import { baselineHooks } from "./baseline-hooks.js";
+import { resolveGateBaseline, updateBaselineFile } from "./baseline-hooks.js";
 
 /** A run's test case failed: its task, an evaluator, or a perRun bar. */
 export class RunFailedError extends Error {
@@ -88,11 +88,11 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
       test(GATES_TEST_NAME, { timeout: 0 }, async (context) => {
         runtime().active.delete(executor);
         const expected = examples.length * descriptor.repetitions;
-        const baseline = await baselineHooks().resolve(descriptor, file);
+        const baseline = descriptor.gates.some((g) => g.maxDrop !== undefined) ? await resolveGateBaseline(descriptor, file) : undefined;
         const result = buildResult(descriptor, records, { partial: records.length < expected, ...(baseline ? { baseline } : {}) });
         writeResultMeta(context.task.meta, result);
         if (runtime().updateBaselines && file && records.length === expected && descriptor.dryRun === null) {
-          await baselineHooks().update(file, result, records);
+          await updateBaselineFile(file, result, records);
         }
         const lines = result.gates.map(describeVerdict);
         if (gatesFailed(result.gates)) {

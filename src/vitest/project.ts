@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { PROVIDE_KEY } from "./provided.js";
 import type { Plugin } from "vite";
 import type { TestProjectInlineConfiguration } from "vitest/config";
 import { ExperimentsReporter, type ExperimentsReporterOptions } from "../reporter/experiments-reporter.js";
@@ -29,6 +30,8 @@ export function experimentsProject(options: ExperimentsProjectOptions = {}): Tes
       // timeout and concurrency; Vitest's limits would cut runs queued behind the engine's limiter.
       testTimeout: 0,
       maxConcurrency: 100_000,
+      // The workers need the store (baselines for maxDrop) where the reporter writes it.
+      provide: { [PROVIDE_KEY]: { storeDir: reporterOptions.storeDir ?? "" } },
     },
   };
 }
