@@ -30,8 +30,8 @@ export interface ResolveBaselineOptions {
 
 /**
  * The experiment's baseline, in order: an explicit baseline experiment, the committed baseline
- * file, else the most recent complete experiment in the store with the same name and dataset whose
- * gates passed (a failing experiment never becomes the bar it is measured against). Never the
+ * file, else the most recent complete experiment in the store, started before this one, with the
+ * same name and dataset, whose gates passed (a failing experiment never becomes the bar it is measured against). Never the
  * experiment itself. Undefined when there is none.
  *
  * Throws when an explicit baseline is not in the store (it was asked for by name: silently
@@ -57,7 +57,14 @@ export async function resolveBaseline({ store, experiment, evalFile, explicitId 
   }
   if (store) {
     const candidates = await store.listExperiments({ name: experiment.name });
-    const best = candidates.find((c) => c.experiment.id !== experiment.id && c.status === "passed" && c.result !== undefined && sameDataset(c.experiment.dataset, experiment.dataset));
+    const best = candidates.find(
+      (c) =>
+        c.experiment.id !== experiment.id &&
+        c.experiment.startTime <= experiment.startTime &&
+        c.status === "passed" &&
+        c.result !== undefined &&
+        sameDataset(c.experiment.dataset, experiment.dataset),
+    );
     const stored = best && (await store.readExperiment(best.experiment.id));
     if (stored) return baselineFromStored(stored, "history");
   }

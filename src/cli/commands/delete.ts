@@ -1,0 +1,18 @@
+import type { CliCommand } from "../command.js";
+import { CliError, storeFor } from "../context.js";
+import { resolveExperiment } from "../resolve-experiment.js";
+
+export const deleteCommand: CliCommand = {
+  register(program, context) {
+    program
+      .command("delete")
+      .description("delete one experiment and its runs from the store")
+      .argument("<experiment>", "experiment id (or a unique prefix), or name for the latest of that name")
+      .action(async (ref: string, _options: object, command) => {
+        const store = storeFor(context, command);
+        const { experiment, runCount } = await resolveExperiment(store, ref);
+        if (!(await store.deleteExperiment(experiment.id))) throw new CliError(`Experiment ${experiment.id} was already gone from ${store.dir}.`);
+        context.io.stdout.write(`Deleted experiment ${experiment.name} (${experiment.id}) and its ${runCount} run${runCount === 1 ? "" : "s"}.\n`);
+      });
+  },
+};
