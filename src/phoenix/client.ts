@@ -131,6 +131,21 @@ export class PhoenixClient {
     }
   }
 
+  /** Attempts after the first that a request gets by default. */
+  get retries(): number {
+    return this.policy.retries;
+  }
+
+  /**
+   * Waits before retry number `retry` (1-based) of a request the caller retries itself, because a
+   * blind retry could duplicate it (creating an experiment is not idempotent).
+   */
+  async pauseBeforeRetry(retry: number, failure: PhoenixError): Promise<void> {
+    const delayMs = backoffDelay(this.policy, retry - 1, this.random);
+    this.onRetry?.({ method: failure.method, path: failure.path, retry, delayMs, reason: failure.message });
+    await this.wait(delayMs);
+  }
+
   private async send(method: string, path: string, options: RequestOptions) {
     const hasBody = options.body !== undefined;
     let response: Dispatcher.ResponseData;

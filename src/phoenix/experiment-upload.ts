@@ -1,0 +1,268 @@
+import type { EvaluationRecord, ExperimentDescriptor, RunRecord } from "../record/types.js";
+import type { PhoenixExperiment, PhoenixRun } from "./api-types.js";
+import type { PhoenixClient } from "./client.js";
+import { PhoenixError } from "./errors.js";
+import { evaluationKey, type PhoenixEvent, type UploadLedger } from "./ledger.js";
+import { phoenixExperimentUrl } from "./links.js";
+import { evaluationBody, runBody, uploadBody, type ExampleSnapshot } from "./payloads.js";
+
+/** The metadata key that ties a Phoenix experiment to the local experiment id (finds it again after a lost answer). */
+export const LOCAL_ID_METADATA_KEY = "vitest_experiments_id";
+
+export interface ExperimentUploadOptions {
+  client: PhoenixClient;
+  experiment: ExperimentDescriptor;
+  /** The examples that run; null when the dataset came from Phoenix (its examples carry node ids). */
+  examples: readonly ExampleSnapshot[] | null;
+  /** Node ids of examples already known (Phoenix datasets), by local example id. */
+  nodeIds?: ReadonlyMap<string, string>;
+  /** What an earlier upload of this experiment already did (resume). */
+  ledger: UploadLedger;
+  /** Runs every request through the shared concurrency limit. */
+  limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Bookkeeping to persist (server ids); may be called often, should batch. */
+  record: (event: PhoenixEvent) => void;
+}
+
+/**
+ * Uploads one experiment: the dataset (created or versioned so that the experiment's version holds
+ * exactly the examples that ran), the experiment, then each run and its evaluations. Every step is
+ * idempotent against what the server already holds, so it can be resumed at any point.
+ */
+export class ExperimentUpload {
+  readonly experiment: ExperimentDescriptor;
+  private readonly client: PhoenixClient;
+  private readonly ledger: UploadLedger;
+  private readonly options: ExperimentUploadOptions;
+  private setupPromise: Promise<void> | undefined;
+  private runsListing: { seq: number; promise: Promise<Map<string, PhoenixRun>> } | undefined;
+  private conflictSeq = 0;
+
+  constructor(options: ExperimentUploadOptions) {
+    this.options = options;
+    this.client = options.client;
+    this.experiment = options.experiment;
+    this.ledger = options.ledger;
+    for (const [id, nodeId] of options.nodeIds ?? []) if (!this.ledger.nodeIds.has(id)) this.ledger.nodeIds.set(id, nodeId);
+  }
+
+  get experimentId(): string | undefined {
+    return this.ledger.experimentId;
+  }
+
+  get url(): string | undefined {
+    return this.ledger.url;
+  }
+
+  /** Dataset and experiment on the server; memoized, and retried by the next call after a failure. */
+  setup(): Promise<void> {
+    if (!this.setupPromise) {
+      this.setupPromise = this.doSetup().catch((error: unknown) => {
+        this.setupPromise = undefined;
+        throw error;
+      });
+    }
+    return this.setupPromise;
+  }
+
+  private async doSetup(): Promise<void> {
+    await this.ensureDataset();
+    await this.ensureExperiment();
+  }
+
+  private async ensureDataset(): Promise<void> {
+    const { client, experiment, ledger } = this;
+    const phoenix = experiment.dataset.phoenix;
+    if (phoenix) {
+      ledger.datasetId = phoenix.datasetId;
+      ledger.versionId = phoenix.versionId;
+      const missing = experiment.dataset.exampleIds.some((id) => !ledger.nodeIds.has(id));
+      if (missing) await this.fetchNodeIds();
+      return;
+    }
+    if (ledger.datasetId && ledger.versionId && ledger.nodeIds.size > 0) return;
+    const examples = this.options.examples;
+    if (!examples) throw new Error(`Cannot upload the dataset of experiment "${experiment.name}": its examples were not recorded`);
+    const name = experiment.dataset.name;
+    const existing = await this.options.limit(() => client.findDatasetByName(name));
+    let result = await this.options.limit(() => client.uploadDataset(uploadBody(name, examples, existing ? "update" : "create")));
+    // Taken meanwhile (another process, or our own create whose answer was lost): version it instead.
+    if ("conflict" in result) result = await this.options.limit(() => client.uploadDataset(uploadBody(name, examples, "update")));
+    if ("conflict" in result) throw new Error(`Phoenix refused to version dataset "${name}": ${result.conflict}`);
+    ledger.datasetId = result.dataset_id;
+    ledger.versionId = result.version_id;
+    await this.fetchNodeIds();
+  }
+
+  private async fetchNodeIds(): Promise<void> {
+    const { ledger, experiment } = this;
+    const datasetId = ledger.datasetId!;
+    const versionId = ledger.versionId!;
+    const { examples } = await this.options.limit(() => this.client.getDatasetExamples(datasetId, { versionId }));
+    for (const example of examples) ledger.nodeIds.set(example.id, example.node_id);
+    const unknown = experiment.dataset.exampleIds.filter((id) => !ledger.nodeIds.has(id));
+    if (unknown.length > 0) {
+      throw new Error(
+        `Phoenix dataset "${experiment.dataset.name}" (version ${versionId}) has no example with id ${unknown.slice(0, 3).map((id) => JSON.stringify(id)).join(", ")}${unknown.length > 3 ? ` and ${unknown.length - 3} more` : ""}`,
+      );
+    }
+    this.options.record({ type: "phoenix", kind: "dataset", datasetId, versionId, nodeIds: Object.fromEntries(ledger.nodeIds) });
+  }
+
+  private async ensureExperiment(): Promise<void> {
+    const { ledger } = this;
+    if (ledger.experimentId) return;
+    // A resumed upload may have created it already without hearing back.
+    const found = ledger.pending ? await this.findExisting() : undefined;
+    const created = found ?? (await this.createExperimentOnce());
+    ledger.experimentId = created.id;
+    ledger.url = phoenixExperimentUrl(this.client.host, created.dataset_id, created.id);
+    this.options.record({ type: "phoenix", kind: "experiment", experimentId: created.id, datasetId: created.dataset_id, url: ledger.url });
+  }
+
+  /** Creating an experiment is not idempotent: after an answer that may have been lost, look before creating again. */
+  private async createExperimentOnce(): Promise<PhoenixExperiment> {
+    const { experiment, ledger } = this;
+    const body = {
+      name: experiment.name,
+      description: experiment.description ?? null,
+      metadata: { ...experiment.metadata, [LOCAL_ID_METADATA_KEY]: experiment.id },
+      version_id: ledger.versionId!,
+      repetitions: experiment.repetitions,
+      ...(experiment.dataset.phoenix && experiment.dataset.splits?.length ? { splits: experiment.dataset.splits } : {}),
+    };
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.options.limit(() => this.client.createExperiment(ledger.datasetId!, body, { retries: 0 }));
+      } catch (error) {
+        if (!(error instanceof PhoenixError) || !error.retryable || retry >= this.client.retries) throw error;
+        const mayHaveArrived = error.code !== "ECONNREFUSED" && error.status !== 429 && error.status !== 503;
+        if (mayHaveArrived) {
+          const found = await this.findExisting();
+          if (found) return found;
+        }
+        await this.client.pauseBeforeRetry(retry + 1, error);
+      }
+    }
+  }
+
+  private async findExisting(): Promise<PhoenixExperiment | undefined> {
+    const experiments = await this.options.limit(() => this.client.listExperiments(this.ledger.datasetId!));
+    return experiments.find((e) => e.metadata?.[LOCAL_ID_METADATA_KEY] === this.experiment.id);
+  }
+
+  /** Uploads a run (unless the server already has it) and then its evaluations. Throws the first failure. */
+  async uploadRun(run: RunRecord, options: { skipEvaluations?: ReadonlySet<string> } = {}): Promise<void> {
+    await this.setup();
+    const serverRunId = await this.ensureRun(run);
+    await this.uploadEvaluations(run, serverRunId, run.evaluations.filter((e) => !options.skipEvaluations?.has(e.name)));
+  }
+
+  private nodeIdOf(run: RunRecord): string {
+    const nodeId = this.ledger.nodeIds.get(run.exampleId);
+    if (!nodeId) throw new Error(`Run ${run.runId}: example "${run.exampleId}" is not in the uploaded dataset version`);
+    return nodeId;
+  }
+
+  private async ensureRun(run: RunRecord): Promise<string> {
+    const known = this.ledger.runIds.get(run.runId);
+    if (known) return known;
+    const nodeId = this.nodeIdOf(run);
+    const result = await this.options.limit(() => this.client.createRun(this.ledger.experimentId!, runBody(run, nodeId)));
+    const id = "id" in result ? result.id : await this.existingRunId(nodeId, run.repetition);
+    this.ledger.runIds.set(run.runId, id);
+    this.options.record({ type: "phoenix", kind: "uploaded", runs: { [run.runId]: id }, evaluations: [] });
+    return id;
+  }
+
+  /**
+   * The server id of a run the server already holds (a 409). Conflicts arriving together share one
+   * runs listing, as long as it started after their 409 (so it includes their run).
+   */
+  private async existingRunId(nodeId: string, repetition: number): Promise<string> {
+    const seq = ++this.conflictSeq;
+    if (!this.runsListing || this.runsListing.seq < seq) {
+      this.runsListing = { seq: this.conflictSeq, promise: this.listServerRuns() };
+    }
+    const runs = await this.runsListing.promise;
+    const run = runs.get(`${nodeId}#${repetition}`);
+    if (!run) throw new Error(`Phoenix answered 409 for example ${nodeId} repetition ${repetition} but does not list that run`);
+    return run.id;
+  }
+
+  private async listServerRuns(): Promise<Map<string, PhoenixRun>> {
+    const runs = await this.options.limit(() => this.client.listRuns(this.ledger.experimentId!));
+    return new Map(runs.map((r) => [`${r.dataset_example_id}#${r.repetition_number}`, r]));
+  }
+
+  private async uploadEvaluations(run: RunRecord, serverRunId: string, evaluations: readonly EvaluationRecord[]): Promise<void> {
+    const pending = evaluations.filter((e) => !this.ledger.evaluations.has(evaluationKey(run.runId, e.name)));
+    const outcomes = await Promise.allSettled(
+      pending.map(async (evaluation) => {
+        await this.options.limit(() => this.client.upsertEvaluation(evaluationBody(evaluation, serverRunId)));
+        const key = evaluationKey(run.runId, evaluation.name);
+        this.ledger.evaluations.add(key);
+        this.options.record({ type: "phoenix", kind: "uploaded", runs: {}, evaluations: [key] });
+      }),
+    );
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  /**
+   * Completes an interrupted upload against what the server holds: runs it lacks (or holds as
+   * failed while ours succeeded) are posted, and evaluations it reports incomplete are upserted.
+   * Never duplicates: runs are matched by example × repetition, evaluations are upserts.
+   */
+  async reconcile(runs: readonly RunRecord[]): Promise<{ runsPosted: number; evaluationsPosted: number }> {
+    await this.setup();
+    const server = await this.listServerRuns();
+    let runsPosted = 0;
+    const existing: RunRecord[] = [];
+    const missing: RunRecord[] = [];
+    for (const run of runs) {
+      const held = server.get(`${this.nodeIdOf(run)}#${run.repetition}`);
+      if (held && (held.error === null || held.error === undefined || run.status === "error")) {
+        this.ledger.runIds.set(run.runId, held.id);
+        existing.push(run);
+      } else {
+        this.ledger.runIds.delete(run.runId);
+        missing.push(run);
+      }
+    }
+    // Evaluations of runs the server already had: ask which are missing or failed there.
+    const names = [...new Set(existing.flatMap((r) => r.evaluations.map((e) => e.name)))];
+    const incomplete = new Set<string>();
+    if (names.length > 0) {
+      const rows = await this.options.limit(() => this.client.listIncompleteEvaluations(this.ledger.experimentId!, names));
+      for (const row of rows) for (const name of row.evaluation_names) incomplete.add(`${row.experiment_run.id}#${name}`);
+    }
+    let evaluationsPosted = 0;
+    const failures: unknown[] = [];
+    await Promise.all([
+      ...missing.map(async (run) => {
+        for (const e of run.evaluations) this.ledger.evaluations.delete(evaluationKey(run.runId, e.name));
+        try {
+          await this.uploadRun(run);
+          runsPosted++;
+          evaluationsPosted += run.evaluations.length;
+        } catch (error) {
+          failures.push(error);
+        }
+      }),
+      ...existing.map(async (run) => {
+        const serverRunId = this.ledger.runIds.get(run.runId)!;
+        const todo = run.evaluations.filter((e) => incomplete.has(`${serverRunId}#${e.name}`));
+        for (const e of todo) this.ledger.evaluations.delete(evaluationKey(run.runId, e.name));
+        try {
+          await this.uploadEvaluations(run, serverRunId, todo);
+          evaluationsPosted += todo.length;
+        } catch (error) {
+          failures.push(error);
+        }
+      }),
+    ]);
+    if (failures.length > 0) throw failures[0];
+    return { runsPosted, evaluationsPosted };
+  }
+}
