@@ -37,6 +37,7 @@ export class AdaptiveRateLimiter {
   #nextSlot = 0;
   #pausedUntil = 0;
   #lastAdjustment = Number.NEGATIVE_INFINITY;
+  #acceptedSinceAdjustment = false;
   #lastGrowth = 0;
   #generation = 0;
   #successes: number[] = [];
@@ -97,6 +98,7 @@ export class AdaptiveRateLimiter {
     const now = this.#now();
     this.#firstSuccess ??= now;
     this.#successes.push(now);
+    this.#acceptedSinceAdjustment = true;
     this.#trim(now);
   }
 
@@ -110,11 +112,17 @@ export class AdaptiveRateLimiter {
       this.#pausedUntil = Math.max(this.#pausedUntil, now + retryAfterMs);
     }
     if (startedAt < this.#lastAdjustment) return;
+    // Right after a reduction a provider with a window may still refuse everything (the window is
+    // full of what it accepted before): those refusals say nothing about the new rate, and
+    // reducing on each of them collapses the rate far below the limit. Reduce again only once the
+    // new rate was accepted at least once, or a whole window passed without any acceptance.
+    if (this.#rate !== undefined && !this.#acceptedSinceAdjustment && now - this.#lastAdjustment < this.#windowMs) return;
     this.#throttleEvents++;
     const measured = this.#measuredRate(now);
     const next = measured > 0 ? measured * this.#backoffFactor : (this.#rate ?? 2) / 2;
     this.#rate = Math.max(this.#minRate, this.#rate === undefined ? next : Math.min(next, this.#rate * this.#backoffFactor));
     this.#lastAdjustment = now;
+    this.#acceptedSinceAdjustment = false;
     this.#lastGrowth = now;
     this.#nextSlot = Math.max(now, this.#pausedUntil) + 1000 / this.#rate;
     this.#generation++;
@@ -123,8 +131,9 @@ export class AdaptiveRateLimiter {
   #measuredRate(now: number): number {
     this.#trim(now);
     if (this.#firstSuccess === undefined) return 0;
-    const span = Math.min(this.#windowMs, now - this.#firstSuccess);
-    if (span < 100) return 0;
+    // A burst accepted in less than a second (a fresh provider window) is read as that second's
+    // allowance: dividing by its short span would overstate the rate many times over.
+    const span = Math.max(1_000, Math.min(this.#windowMs, now - this.#firstSuccess));
     return (this.#successes.length * 1000) / span;
   }
 
