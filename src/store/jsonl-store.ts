@@ -81,7 +81,7 @@ class JsonlStore implements JsonlExperimentStore {
     }
     const limit = pLimit(8);
     const read = await Promise.all(
-      names.filter((name) => name.endsWith(".jsonl")).map((name) => limit(() => this.readLog(join(experimentsDir(this.dir), name)))),
+      names.filter((name) => name.endsWith(".jsonl")).map((name) => limit(() => this.readLog(join(experimentsDir(this.dir), name), { summaryOnly: true }))),
     );
     return read
       .filter((stored): stored is JsonlStoredExperiment => stored !== undefined)
@@ -173,7 +173,7 @@ class JsonlStore implements JsonlExperimentStore {
     return this.ready;
   }
 
-  private async readLog(file: string): Promise<JsonlStoredExperiment | undefined> {
+  private async readLog(file: string, options: { summaryOnly?: boolean } = {}): Promise<JsonlStoredExperiment | undefined> {
     let text: string;
     try {
       text = await readFile(file, "utf8");
@@ -181,12 +181,12 @@ class JsonlStore implements JsonlExperimentStore {
       if (errorCode(error) === "ENOENT" || errorCode(error) === "ENAMETOOLONG") return undefined;
       throw new StoreError(`Cannot read ${file}: ${(error as Error).message}`, file, errorCode(error), { cause: error });
     }
-    const log = parseLog(text);
+    const log = parseLog(text, options);
     if (!log.experiment) return undefined;
     return {
       experiment: log.experiment,
       ...(log.result ? { result: log.result } : {}),
-      runCount: log.runs.length,
+      runCount: log.runCount,
       status: log.result?.status ?? "incomplete",
       runs: log.runs,
       events: log.events,

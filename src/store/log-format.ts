@@ -28,6 +28,8 @@ export interface LogProblem {
 
 export interface ParsedLog {
   experiment?: ExperimentDescriptor;
+  /** Complete run lines (with `summaryOnly`, counted without being parsed). */
+  runCount: number;
   /** In file order; a run written twice (same runId) keeps its last version, at its first position. */
   runs: RunRecord[];
   events: StoreEvent[];
@@ -40,9 +42,16 @@ export function serializeLine(line: LogLine): string {
   return `${JSON.stringify(line)}\n`;
 }
 
-/** Reads an experiment log. Bad lines are reported in `problems` with their line numbers. */
-export function parseLog(text: string): ParsedLog {
-  const parsed: ParsedLog = { runs: [], events: [], problems: [] };
+/** How every run line starts: `serializeLine` writes `type` first. */
+const RUN_LINE_PREFIX = '{"type":"run",';
+
+/**
+ * Reads an experiment log. Bad lines are reported in `problems` with their line numbers.
+ * `summaryOnly` skips parsing run lines (the bulk of a log: outputs) and only counts the complete
+ * ones, for listings; `runs` is then empty.
+ */
+export function parseLog(text: string, options: { summaryOnly?: boolean } = {}): ParsedLog {
+  const parsed: ParsedLog = { runCount: 0, runs: [], events: [], problems: [] };
   const runIndex = new Map<string, number>();
   const lines = text.split("\n");
   // A file that ends with "\n" splits into a last empty string: nothing torn there.
@@ -51,6 +60,10 @@ export function parseLog(text: string): ParsedLog {
     if (raw.trim() === "") return;
     const lineNumber = index + 1;
     const complete = index < last;
+    if (options.summaryOnly && complete && raw.startsWith(RUN_LINE_PREFIX) && raw.endsWith("}")) {
+      parsed.runCount += 1;
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -65,6 +78,8 @@ export function parseLog(text: string): ParsedLog {
     const problem = accept(parsed, value, runIndex);
     if (problem) parsed.problems.push({ line: lineNumber, kind: "malformed", message: `line ${lineNumber}: ${problem}` });
   });
+  if (!options.summaryOnly) parsed.runCount = parsed.runs.length;
+  else parsed.runCount += parsed.runs.length; // run lines that did not look complete but parsed (a last line without "\n")
   return parsed;
 }
 
