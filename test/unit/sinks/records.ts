@@ -25,7 +25,7 @@ export function anExperiment(overrides: Partial<ExperimentDescriptor> = {}): Exp
     evaluators: [{ name: "exact_match", kind: "CODE", direction: "maximize" }],
     gates: [],
     dryRun: null,
-    config: { concurrency: 3, retries: 3, timeout: 60_000, exitOnError: false, allowedErrorRate: 0 },
+    config: { concurrency: 3, retries: 3, timeout: 60_000, exitOnError: false, allowedErrorRate: 0, printSummary: true },
     startTime: T0,
     ...overrides,
   };
