@@ -213,9 +213,13 @@ describe("resolveStoreDir", () => {
 describe("real processes", () => {
   it("a writer killed with SIGKILL mid-experiment leaves every completed run readable and the experiment incomplete", async () => {
     // Large outputs keep the writer inside write calls most of the time, so the kill lands mid-write often.
-    const writer = spawnWriter([dir.path, "killed", "100000", "--no-finish", "--output-bytes", "200000"]);
-    await writer.waitFor((line) => line === "run 20");
-    writer.child.kill("SIGKILL");
+    // Bounded (500 × 200 KB at most) in case the kill never comes.
+    const writer = spawnWriter([dir.path, "killed", "500", "--no-finish", "--output-bytes", "200000"]);
+    try {
+      await writer.waitFor((line) => line === "run 20");
+    } finally {
+      writer.child.kill("SIGKILL");
+    }
     const { signal } = await writer.exited;
     expect(signal).toBe("SIGKILL");
     const confirmed = writer.lines.filter((l) => l.startsWith("run ")).length;
@@ -234,7 +238,10 @@ describe("real processes", () => {
   it("two processes writing at once, while a third reads, corrupt nothing", async () => {
     const writers = [spawnWriter([dir.path, "left", "300", "--output-bytes", "5000"]), spawnWriter([dir.path, "right", "300", "--output-bytes", "5000"])];
     const reader = openStore(dir.path);
-    await Promise.all(writers.map((w) => w.waitFor((l) => l === "started")));
+    await Promise.all(writers.map((w) => w.waitFor((l) => l === "started"))).catch((error: unknown) => {
+      for (const w of writers) w.child.kill("SIGKILL");
+      throw error;
+    });
     // Read while both write: partial views are fine, errors and foreign lines are not.
     for (let i = 0; i < 5; i++) {
       for (const summary of await reader.listExperiments()) {
