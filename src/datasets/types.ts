@@ -10,6 +10,8 @@ export interface ExampleInput {
   expected?: JsonValue;
   metadata?: JsonObject;
   splits?: string[];
+  /** Phoenix's DatasetExample GlobalID (set by `phoenix.dataset()`); runs reference it. */
+  nodeId?: string;
 }
 
 /** An example after normalisation: every field present, id assigned. */

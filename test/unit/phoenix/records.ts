@@ -35,7 +35,7 @@ export function descriptor(id: string, exampleList: readonly Example[], override
     ],
     gates: [],
     dryRun: null,
-    config: { concurrency: 3, retries: 3, timeout: 60_000, exitOnError: false, allowedErrorRate: 0 },
+    config: { concurrency: 3, retries: 3, timeout: 60_000, exitOnError: false, allowedErrorRate: 0, printSummary: true },
     startTime: "2026-01-01T00:00:00.000Z",
     ...overrides,
   };
