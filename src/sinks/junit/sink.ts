@@ -3,7 +3,7 @@ import type { ExperimentDescriptor, ExperimentResult, RunRecord } from "../../re
 import { DEFAULT_FIELD_LIMIT } from "../text-safety.js";
 import type { ExperimentSink } from "../types.js";
 import { factsOfRun, runKey, type RunFacts } from "./facts.js";
-import { renderSuite, type RenderedSuite, type SuiteCounts } from "./suite.js";
+import { renderSuite, type RenderedSuite, type SuiteCounts, type SuiteOutcome } from "./suite.js";
 import { writeFileAtomic } from "./write.js";
 
 export interface JUnitSinkOptions {
@@ -20,6 +20,8 @@ interface OpenSuite {
   state: "open";
   experiment: ExperimentDescriptor;
   runs: Map<string, RunFacts>;
+  /** Set once its rendering started: later runs are late and not taken. */
+  finishing: boolean;
 }
 /** A finished experiment, kept only as its rendered `<testsuite>` text. */
 interface RenderedEntry {
@@ -52,6 +54,7 @@ export function createJUnitSink(options: JUnitSinkOptions): ExperimentSink {
   // Insertion order is report order: experiments appear in the order they started.
   const suites = new Map<string, OpenSuite | RenderedEntry>();
   let writing: Promise<void> = Promise.resolve();
+  const rendering = new Set<Promise<void>>();
   let closed = false;
 
   function open(experiment: ExperimentDescriptor): OpenSuite {
@@ -60,18 +63,20 @@ export function createJUnitSink(options: JUnitSinkOptions): ExperimentSink {
     for (const [id, entry] of suites) {
       if (entry.state === "rendered" && entry.name === experiment.name && entry.file === experiment.file) suites.delete(id);
     }
-    const suite: OpenSuite = { state: "open", experiment, runs: new Map() };
+    const suite: OpenSuite = { state: "open", experiment, runs: new Map(), finishing: false };
     suites.set(experiment.id, suite);
     return suite;
   }
 
-  function render(suite: OpenSuite, outcome: Parameters<typeof renderSuite>[0]["outcome"]): RenderedEntry {
-    return {
-      state: "rendered",
-      name: suite.experiment.name,
-      file: suite.experiment.file,
-      rendered: renderSuite({ experiment: suite.experiment, runs: suite.runs, outcome }, maxFieldLength),
-    };
+  /** Renders an open suite and puts the text in its place; close waits for renders under way. */
+  function finish(suite: OpenSuite, outcome: SuiteOutcome): Promise<void> {
+    suite.finishing = true;
+    const done = renderSuite({ experiment: suite.experiment, runs: suite.runs, outcome }, maxFieldLength).then((rendered) => {
+      if (suites.get(suite.experiment.id) !== suite) return; // replaced by a re-run meanwhile
+      suites.set(suite.experiment.id, { state: "rendered", name: suite.experiment.name, file: suite.experiment.file, rendered });
+    });
+    rendering.add(done);
+    return done.finally(() => rendering.delete(done));
   }
 
   /** Writes are queued so two never race on the file; each writes the state at its turn. */
@@ -90,22 +95,24 @@ export function createJUnitSink(options: JUnitSinkOptions): ExperimentSink {
       if (closed) return;
       const suite = suites.get(experiment.id);
       const target = suite?.state === "open" ? suite : suite ? undefined : open(experiment);
-      // A run for an experiment already finished and rendered is late; the report cannot take it.
-      target?.runs.set(runKey(run.exampleId, run.repetition), factsOfRun(run, experiment, { maxFieldLength }));
+      // A run for an experiment already finished is late; the report cannot take it.
+      if (target && !target.finishing) target.runs.set(runKey(run.exampleId, run.repetition), factsOfRun(run, experiment, { maxFieldLength }));
     },
     async experimentFinished(result: ExperimentResult) {
       if (closed) return;
       const suite = suites.get(result.experiment.id);
+      if (suite?.state === "open" && suite.finishing) return;
       const target = suite?.state === "open" ? suite : open(result.experiment);
       const { status, gates, endTime } = result;
-      suites.set(result.experiment.id, render(target, { finished: true, status, gates, endTime }));
+      await finish(target, { finished: true, status, gates, endTime });
       await write();
     },
     async close() {
       if (closed) return writing;
       closed = true;
-      for (const [id, entry] of suites) {
-        if (entry.state === "open") suites.set(id, render(entry, { finished: false }));
+      await Promise.allSettled([...rendering]);
+      for (const entry of [...suites.values()]) {
+        if (entry.state === "open" && !entry.finishing) await finish(entry, { finished: false });
       }
       await write();
     },

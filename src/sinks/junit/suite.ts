@@ -46,24 +46,37 @@ const junitReportBuilder = ((junitReportModule as unknown as { default?: Builder
 const NAME_LIMIT = 1024;
 const cleanName = (text: string) => sanitizeText(oneLine(text), NAME_LIMIT);
 
-export function renderSuite(input: SuiteInput, maxFieldLength: number): RenderedSuite {
-  const { experiment, runs, outcome } = input;
-  const builder = junitReportBuilder.newBuilder();
-  const suite = builder.testSuite().name(cleanName(experiment.name)).timestamp(junitTimestamp(experiment.startTime));
-  if (outcome.finished) {
-    const seconds = secondsBetween(experiment.startTime, outcome.endTime);
-    if (seconds !== undefined) suite.time(seconds);
-  }
-  addSuiteProperties(suite, experiment, outcome, maxFieldLength);
+/**
+ * Test cases are rendered this many at a time, each batch with its own builder: xmlbuilder's
+ * cost per node grows with the size of the tree, and a batch bounds both the time and the
+ * transient memory (an experiment may have 100,000 runs), and lets the event loop breathe between
+ * batches.
+ */
+const CASES_PER_BATCH = 500;
 
+export async function renderSuite(input: SuiteInput, maxFieldLength: number): Promise<RenderedSuite> {
+  const { experiment, runs, outcome } = input;
   const className = cleanName(experiment.name);
+  const counts: SuiteCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  const bodies: string[] = [];
+
+  let batch = new CaseBatch();
+  const next = async (): Promise<TestCase> => {
+    if (batch.size >= CASES_PER_BATCH) {
+      bodies.push(batch.finish(counts));
+      batch = new CaseBatch();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return batch.testCase().className(className);
+  };
+
   const declared = new Set<string>();
   for (const exampleId of experiment.dataset.exampleIds) {
     for (let repetition = 1; repetition <= experiment.repetitions; repetition++) {
       const key = runKey(exampleId, repetition);
       declared.add(key);
       const facts = runs.get(key);
-      const testCase = suite.testCase().className(className).name(cleanName(runTestName(exampleId, repetition, experiment.repetitions)));
+      const testCase = (await next()).name(cleanName(runTestName(exampleId, repetition, experiment.repetitions)));
       if (facts) addRunCase(testCase, facts);
       else testCase.skipped().property("example.id", cleanName(exampleId)).property("repetition", String(repetition));
     }
@@ -71,15 +84,60 @@ export function renderSuite(input: SuiteInput, maxFieldLength: number): Rendered
   // Runs the declaration did not announce (should not happen) are still reported, never dropped.
   for (const [key, facts] of runs) {
     if (declared.has(key)) continue;
-    const testCase = suite.testCase().className(className).name(cleanName(runTestName(facts.exampleId, facts.repetition, experiment.repetitions)));
-    addRunCase(testCase, facts);
+    addRunCase((await next()).name(cleanName(runTestName(facts.exampleId, facts.repetition, experiment.repetitions))), facts);
   }
-  addGatesCase(suite.testCase().className(className).name(GATES_TEST_NAME), outcome, maxFieldLength);
+  addGatesCase((await next()).name(GATES_TEST_NAME), outcome, maxFieldLength);
+  bodies.push(batch.finish(counts));
 
-  return {
-    xml: suiteElementOf(builder.build()),
-    counts: { tests: suite.getTestCaseCount(), failures: suite.getFailureCount(), errors: suite.getErrorCount(), skipped: suite.getSkippedCount() },
-  };
+  return { xml: suiteHeader(experiment, outcome, counts, maxFieldLength) + bodies.join("") + "\n  </testsuite>", counts };
+}
+
+/** A batch of test cases, rendered by junit-report-builder inside a throwaway suite. */
+class CaseBatch {
+  private readonly builder = junitReportBuilder.newBuilder();
+  private readonly suite = this.builder.testSuite().name("batch");
+  size = 0;
+  testCase(): TestCase {
+    this.size++;
+    return this.suite.testCase();
+  }
+  /** The `<testcase>` elements as text (each on a new line); adds the batch's counts to `counts`. */
+  finish(counts: SuiteCounts): string {
+    counts.tests += this.suite.getTestCaseCount();
+    counts.failures += this.suite.getFailureCount();
+    counts.errors += this.suite.getErrorCount();
+    counts.skipped += this.suite.getSkippedCount();
+    const document = this.builder.build();
+    const open = document.indexOf('<testsuite name="batch"');
+    const bodyStart = document.indexOf(">", open) + 1;
+    const bodyEnd = document.lastIndexOf("</testsuite>");
+    if (open < 0 || bodyStart <= 0 || bodyEnd < bodyStart) throw new Error("junit-report-builder produced an unexpected batch of test cases");
+    return document.slice(bodyStart, bodyEnd).trimEnd();
+  }
+}
+
+/**
+ * The suite's start tag and `<properties>`, rendered by junit-report-builder with the totals of
+ * the batches (the builder counts its own children, and the cases live in other builders).
+ */
+function suiteHeader(experiment: ExperimentDescriptor, outcome: SuiteOutcome, counts: SuiteCounts, maxFieldLength: number): string {
+  const builder = junitReportBuilder.newBuilder();
+  const suite = builder.testSuite().name(cleanName(experiment.name)).timestamp(junitTimestamp(experiment.startTime));
+  if (outcome.finished) {
+    const seconds = secondsBetween(experiment.startTime, outcome.endTime);
+    if (seconds !== undefined) suite.time(seconds);
+  }
+  addSuiteProperties(suite, experiment, outcome, maxFieldLength);
+  suite.getTestCaseCount = () => counts.tests;
+  suite.getFailureCount = () => counts.failures;
+  suite.getErrorCount = () => counts.errors;
+  suite.getSkippedCount = () => counts.skipped;
+  const document = builder.build();
+  const start = document.indexOf("<testsuite ");
+  const end = document.lastIndexOf("</testsuite>");
+  // The suite always has properties (experiment.id at least), so it is never a self-closed tag.
+  if (start < 0 || end < start) throw new Error("junit-report-builder produced a suite without a </testsuite> end tag");
+  return document.slice(start, end).trimEnd();
 }
 
 function addRunCase(testCase: TestCase, facts: RunFacts): void {
@@ -172,12 +230,4 @@ function junitTimestamp(iso: string): string {
 function secondsBetween(startIso: string, endIso: string): number | undefined {
   const ms = Date.parse(endIso) - Date.parse(startIso);
   return Number.isFinite(ms) && ms >= 0 ? Number((ms / 1000).toFixed(3)) : undefined;
-}
-
-/** Cuts the `<testsuite>` element out of a one-suite report. */
-function suiteElementOf(document: string): string {
-  const start = document.indexOf("<testsuite ");
-  const end = document.lastIndexOf("</testsuites>");
-  if (start < 0 || end < start) throw new Error("junit-report-builder produced a report without a <testsuite> element");
-  return document.slice(start, end).trimEnd();
 }
