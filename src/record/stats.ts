@@ -1,4 +1,4 @@
-import { aggregateScores, evaluateGates, gatesFailed, judgeRun, meanOf, meetsBar } from "./gates.js";
+import { evaluateGates, gatesFailed, judgeRun, meetsBar, scoreForAggregate } from "./gates.js";
 import type { EvaluatorStats, ExperimentDescriptor, ExperimentResult, ExperimentStats, ExperimentStatus, RunRecord } from "./types.js";
 
 /** Per-experiment counts and per-evaluator statistics, computed the same way everywhere. */
@@ -10,18 +10,21 @@ export function computeStats(experiment: ExperimentDescriptor, runs: readonly Ru
   let rateLimited = 0;
   for (const run of runs) {
     if (run.status === "error") errors++;
-    // Retries are the attempts that followed a failure which was not a rate limit.
+    // Retries are the attempts that followed a failure which was not a rate limit, whatever
+    // their own outcome (a retry refused by the rate limit was still spent).
     for (const [i, attempt] of run.attempts.entries()) {
       if (attempt.rateLimited) rateLimited++;
-      else if (i > 0 && !run.attempts[i - 1]!.rateLimited) retries++;
+      if (i > 0 && !run.attempts[i - 1]!.rateLimited) retries++;
     }
   }
   const evaluators: EvaluatorStats[] = experiment.evaluators.map(({ name, direction }) => {
     const gate = experiment.gates.find((g) => g.evaluator === name && g.perRun !== undefined);
-    const scores = aggregateScores(runs, name, { direction, excludeFailedTasks: excludeFailed });
+    const scores: number[] = [];
     const labels: Record<string, number> = {};
     let evaluatorErrors = 0;
     for (const run of runs) {
+      const score = scoreForAggregate(run, name, excludeFailed);
+      if (score !== undefined) scores.push(score);
       const evaluation = run.evaluations.find((e) => e.name === name);
       if (evaluation?.error !== null && evaluation !== undefined) evaluatorErrors++;
       if (evaluation?.label) labels[evaluation.label] = (labels[evaluation.label] ?? 0) + 1;
@@ -31,7 +34,7 @@ export function computeStats(experiment: ExperimentDescriptor, runs: readonly Ru
       name,
       direction,
       count: scores.length,
-      mean: meanOf(scores),
+      mean: scores.length === 0 ? null : scores.reduce((a, b) => a + b, 0) / scores.length,
       min: scores.length === 0 ? null : Math.min(...scores),
       max: scores.length === 0 ? null : Math.max(...scores),
       passRate,
