@@ -14,11 +14,13 @@ export {
 } from "./evaluators/openai/index.js";
 export {
   cached,
+  createCachingFetch,
   configureCache,
   getCacheStats,
   resetCacheStats,
   withCacheScope,
   type CachedOptions,
+  type CachingFetchOptions,
   type CacheOverrides,
   type CacheSettings,
   type CacheStats,

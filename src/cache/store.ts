@@ -2,10 +2,9 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 
-/** A response as kept on disk. Headers are limited to what a reader needs; none carries a credential. */
+/** A response as the cache handles it. On disk, headers are cut down to `content-type`. */
 export interface StoredResponse {
   status: number;
-  /** Only `content-type`: response headers can carry cookies and request ids that must not be replayed. */
   headers: Record<string, string>;
   body: string;
 }
@@ -46,7 +45,10 @@ export class FileCache {
   async set(key: string, request: { method: string; url: string }, response: StoredResponse): Promise<void> {
     const path = this.#path(key);
     await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
-    const file: CacheFile = { version: 1, request, createdAt: new Date().toISOString(), response };
+    // Only content-type is kept: other response headers can carry cookies and request ids.
+    const contentType = Object.entries(response.headers).find(([name]) => name.toLowerCase() === "content-type")?.[1];
+    const kept: StoredResponse = { status: response.status, headers: contentType ? { "content-type": contentType } : {}, body: response.body };
+    const file: CacheFile = { version: 1, request, createdAt: new Date().toISOString(), response: kept };
     const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
     await writeFile(temporary, JSON.stringify(file), "utf8");
     // Concurrent workers writing the same key both rename a complete file; the last one wins.

@@ -28,6 +28,8 @@ export interface FakeOpenAI {
   requests: RecordedRequest[];
   /** Queues replies, answered in order; when the queue is empty the fallback answers. */
   reply(...replies: FakeReply[]): void;
+  /** Forgets queued replies and recorded requests (call it between tests). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,10 @@ export async function startFakeOpenAI(options: { fallback?: FakeReply } = {}): P
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
     reply: (...replies) => void queue.push(...replies),
+    reset: () => {
+      queue.length = 0;
+      requests.length = 0;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
