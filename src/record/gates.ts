@@ -7,16 +7,39 @@ export function meetsBar(score: number, bar: number, direction: Direction): bool
 
 /**
  * The score a run contributes to an evaluator's aggregates, or undefined when it contributes
- * nothing. A task that failed for good, or an evaluator that errored, counts as the worst score
- * (0 when maximizing) so that failures can never raise a mean; `excludeFailedTasks` leaves failed
- * tasks out instead (the error-rate allowance). An evaluation with only a label has no score.
+ * nothing. A task that failed for good, or an evaluator that errored, counts as `worst` so that
+ * failures can never improve an aggregate; `excludeFailedTasks` leaves failed tasks out instead
+ * (the error-rate allowance). An evaluation with only a label has no score.
  */
-export function scoreForAggregate(run: RunRecord, evaluator: string, excludeFailedTasks: boolean): number | undefined {
-  if (run.status === "error") return excludeFailedTasks ? undefined : 0;
+export function scoreForAggregate(run: RunRecord, evaluator: string, excludeFailedTasks: boolean, worst: number | undefined = 0): number | undefined {
+  if (run.status === "error") return excludeFailedTasks ? undefined : worst;
   const evaluation = run.evaluations.find((e) => e.name === evaluator);
   if (!evaluation) return undefined;
-  if (evaluation.error !== null) return 0;
+  if (evaluation.error !== null) return worst;
   return evaluation.score ?? undefined;
+}
+
+/**
+ * The scores an evaluator's aggregates (mean, pass rate, baseline comparisons) are computed over.
+ * Failures count as the worst score: 0 when maximizing; when minimizing (latency, cost) the
+ * largest score any successful run reached, or nothing when none succeeded (the gate then has no
+ * data and fails).
+ */
+export function aggregateScores(
+  runs: readonly RunRecord[],
+  evaluator: string,
+  { direction = "maximize", excludeFailedTasks = false }: { direction?: Direction; excludeFailedTasks?: boolean } = {},
+): number[] {
+  let worst: number | undefined = 0;
+  if (direction === "minimize") {
+    const ok = runs.map((r) => scoreForAggregate(r, evaluator, true, undefined)).filter((s): s is number => s !== undefined);
+    worst = ok.length === 0 ? undefined : Math.max(...ok);
+  }
+  return runs.map((r) => scoreForAggregate(r, evaluator, excludeFailedTasks, worst)).filter((s): s is number => s !== undefined);
+}
+
+export function meanOf(scores: readonly number[]): number | null {
+  return scores.length === 0 ? null : scores.reduce((a, b) => a + b, 0) / scores.length;
 }
 
 export interface RunVerdict {
@@ -95,8 +118,8 @@ export function evaluateGates(gates: readonly GateSpec[], context: GateContext):
   }
 
   for (const gate of gates) {
-    const scores = runs.map((r) => scoreForAggregate(r, gate.evaluator, excludeFailed)).filter((s): s is number => s !== undefined);
-    const mean = scores.length === 0 ? null : scores.reduce((a, b) => a + b, 0) / scores.length;
+    const scores = aggregateScores(runs, gate.evaluator, { direction: gate.direction, excludeFailedTasks: excludeFailed });
+    const mean = meanOf(scores);
     const base = { evaluator: gate.evaluator, direction: gate.direction, samples: scores.length };
     if (gate.mean !== undefined) {
       verdicts.push(verdict({ ...base, kind: "mean", bar: gate.mean, observed: mean }, partial));

@@ -1,4 +1,4 @@
-import { evaluateGates, gatesFailed, judgeRun, meetsBar, scoreForAggregate } from "./gates.js";
+import { aggregateScores, evaluateGates, gatesFailed, judgeRun, meanOf, meetsBar } from "./gates.js";
 import type { EvaluatorStats, ExperimentDescriptor, ExperimentResult, ExperimentStats, ExperimentStatus, RunRecord } from "./types.js";
 
 /** Per-experiment counts and per-evaluator statistics, computed the same way everywhere. */
@@ -19,12 +19,10 @@ export function computeStats(experiment: ExperimentDescriptor, runs: readonly Ru
   }
   const evaluators: EvaluatorStats[] = experiment.evaluators.map(({ name, direction }) => {
     const gate = experiment.gates.find((g) => g.evaluator === name && g.perRun !== undefined);
-    const scores: number[] = [];
+    const scores = aggregateScores(runs, name, { direction, excludeFailedTasks: excludeFailed });
     const labels: Record<string, number> = {};
     let evaluatorErrors = 0;
     for (const run of runs) {
-      const score = scoreForAggregate(run, name, excludeFailed);
-      if (score !== undefined) scores.push(score);
       const evaluation = run.evaluations.find((e) => e.name === name);
       if (evaluation?.error !== null && evaluation !== undefined) evaluatorErrors++;
       if (evaluation?.label) labels[evaluation.label] = (labels[evaluation.label] ?? 0) + 1;
@@ -34,7 +32,7 @@ export function computeStats(experiment: ExperimentDescriptor, runs: readonly Ru
       name,
       direction,
       count: scores.length,
-      mean: scores.length === 0 ? null : scores.reduce((a, b) => a + b, 0) / scores.length,
+      mean: meanOf(scores),
       min: scores.length === 0 ? null : Math.min(...scores),
       max: scores.length === 0 ? null : Math.max(...scores),
       passRate,

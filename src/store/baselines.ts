@@ -1,4 +1,4 @@
-import { formatNumber, meetsBar, scoreForAggregate } from "../record/gates.js";
+import { aggregateScores, formatNumber, meanOf, meetsBar } from "../record/gates.js";
 import type { DatasetDescriptor, Direction, ExperimentDescriptor, GateSpec, RunRecord } from "../record/types.js";
 import { readBaselineFile } from "./baseline-file.js";
 import { StoreError } from "./errors.js";
@@ -161,8 +161,7 @@ export function compareToBaseline(runs: readonly RunRecord[], baseline: Baseline
   for (const name of Object.keys(baseline.means)) if (!directions.has(name)) directions.set(name, "maximize");
 
   const evaluators: EvaluatorDelta[] = [...directions].map(([evaluator, direction]) => {
-    const scores = runs.map((r) => scoreForAggregate(r, evaluator, exclude)).filter((s): s is number => s !== undefined);
-    const current = scores.length === 0 ? null : scores.reduce((a, b) => a + b, 0) / scores.length;
+    const current = meanOf(aggregateScores(runs, evaluator, { direction, excludeFailedTasks: exclude }));
     const before = baseline.means[evaluator] ?? null;
     const delta = current === null || before === null ? null : current - before;
     return { evaluator, direction, baseline: before, current, delta, worse: delta !== null && (direction === "minimize" ? delta > 0 : delta < 0) };

@@ -1,4 +1,4 @@
-import { scoreForAggregate } from "../record/gates.js";
+import { aggregateScores, meanOf, scoreForAggregate } from "../record/gates.js";
 import type { ExperimentDescriptor, ExperimentResult, RunRecord } from "../record/types.js";
 
 /**
@@ -46,8 +46,8 @@ export function meansOfRuns(experiment: ExperimentDescriptor, runs: readonly Run
   const exclude = excludesFailedTasks(experiment);
   const means: Record<string, number> = {};
   for (const name of evaluatorNames(experiment, runs)) {
-    const scores = runs.map((r) => scoreForAggregate(r, name, exclude)).filter((s): s is number => s !== undefined);
-    if (scores.length > 0) means[name] = scores.reduce((a, b) => a + b, 0) / scores.length;
+    const mean = meanOf(aggregateScores(runs, name, { direction: directionOf(experiment, name), excludeFailedTasks: exclude }));
+    if (mean !== null) means[name] = mean;
   }
   return means;
 }
@@ -58,4 +58,8 @@ export function meansOfExperiment(experiment: ExperimentDescriptor, result: Expe
   const means: Record<string, number> = {};
   for (const stats of result.stats.evaluators) if (stats.mean !== null) means[stats.name] = stats.mean;
   return means;
+}
+
+function directionOf(experiment: ExperimentDescriptor, evaluator: string) {
+  return experiment.evaluators.find((e) => e.name === evaluator)?.direction ?? "maximize";
 }

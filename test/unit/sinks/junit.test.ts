@@ -270,6 +270,23 @@ describe("createJUnitSink", () => {
     expect(report.testsuites).toMatchObject({ tests: "6", failures: "0" });
   });
 
+  it("lets an experiment finishing while the sink closes be reported as finished", async () => {
+    const path = join(dir, "report.xml");
+    const sink = createJUnitSink({ path });
+    const experiment = anExperiment();
+    await sink.experimentStarted?.(experiment, []);
+    await sink.runCompleted?.(aRun(experiment, { exampleId: "ex-1" }), experiment);
+    const finishing = sink.experimentFinished?.(aResult(experiment));
+    // A run arriving after its experiment finished is late and not taken.
+    await sink.runCompleted?.(aRun(experiment, { exampleId: "ex-2" }), experiment);
+    await Promise.all([finishing, sink.close?.()]);
+    const { report } = await readReport(path);
+    const suite = suiteNamed(report, "qa-baseline");
+    expect(propertiesOf(suite)).toMatchObject({ "experiment.status": "passed" });
+    expect(caseNamed(suite, "ex-2").skipped).toBeDefined();
+    expect(report.testsuites.testsuite).toHaveLength(1);
+  });
+
   it("writes a valid empty report when no experiment ran", async () => {
     const path = join(dir, "report.xml");
     const sink = createJUnitSink({ path });

@@ -186,7 +186,8 @@ describe("compareToBaseline", () => {
     const comparison = compareToBaseline(runs, baseline, gates, { evaluators: [{ name: "accuracy", direction: "maximize" }, { name: "latency", direction: "minimize" }] });
     expect(comparison.evaluators).toEqual([
       { evaluator: "accuracy", direction: "maximize", baseline: 0.5, current: 0.5, delta: 0, worse: false },
-      { evaluator: "latency", direction: "minimize", baseline: 100, current: 75, delta: -25, worse: false },
+      // The failed task (q3) counts as the worst latency seen (120), never as an improvement.
+      { evaluator: "latency", direction: "minimize", baseline: 100, current: 105, delta: 5, worse: true },
     ]);
     // accuracy has perRun 1: q1 and q3 (task failed) passed before and fail now; q2 the other way.
     // latency has no bar: any move in the wrong direction (up) is a regression.
