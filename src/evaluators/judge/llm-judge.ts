@@ -20,8 +20,8 @@ export interface LlmJudgeOptions extends EndpointOptions {
   choices: Record<string, number>;
   /** Ask the judge to explain its label, and record the explanation. Default false. */
   explain?: boolean;
-  /** Default 0: a judge should be as repeatable as the model allows. */
-  temperature?: number;
+  /** Default 0: a judge should be as repeatable as the model allows. `null` sends none (reasoning models refuse one). */
+  temperature?: number | null;
   /** Optional system message sent before the prompt. */
   system?: string;
   /** Extra chat-completions fields (`seed`, `max_tokens`, `response_format`…), sent as given. */
@@ -77,7 +77,7 @@ export function llmJudge(options: LlmJudgeOptions): LibraryEvaluator {
   if (typeof options.model !== "string" || options.model.trim() === "") {
     throw new EvaluatorConfigError(name, `"model" must be the model id the endpoint serves, e.g. "gpt-4o-mini", got ${JSON.stringify(options.model)}`);
   }
-  if (options.temperature !== undefined && (typeof options.temperature !== "number" || !Number.isFinite(options.temperature) || options.temperature < 0)) {
+  if (options.temperature !== undefined && options.temperature !== null && (typeof options.temperature !== "number" || !Number.isFinite(options.temperature) || options.temperature < 0)) {
     throw new EvaluatorConfigError(name, `"temperature" must be a number ≥ 0, got ${JSON.stringify(options.temperature)}`);
   }
   const choices = checkChoices(name, options.choices);
@@ -96,7 +96,12 @@ export function llmJudge(options: LlmJudgeOptions): LibraryEvaluator {
       messages.push({ role: "user", content: template.render(args) + suffix });
       let parsed: ReturnType<typeof parseReply> | undefined;
       const completion = await createChatCompletion(
-        { model: options.model, messages, temperature: options.temperature ?? 0, ...(options.body ?? {}) },
+        {
+          model: options.model,
+          messages,
+          ...(options.temperature === null ? {} : { temperature: options.temperature ?? 0 }),
+          ...(options.body ?? {}),
+        },
         {
           baseURL: options.baseURL,
           apiKey: options.apiKey,

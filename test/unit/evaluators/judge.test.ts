@@ -171,6 +171,15 @@ describe("llmJudge", () => {
     });
   });
 
+  it("sends a system message, extra body fields, and no temperature when it is null", async () => {
+    server.reply({ content: "correct" });
+    await judge({ system: "You are strict.", temperature: null, body: { seed: 7, max_tokens: 5 } }).evaluate(qa());
+    const body = server.requests[0]!.body;
+    expect(body.messages[0]).toEqual({ role: "system", content: "You are strict." });
+    expect(body).toMatchObject({ seed: 7, max_tokens: 5 });
+    expect(body).not.toHaveProperty("temperature");
+  });
+
   it("defaults to OPENAI_BASE_URL and OPENAI_API_KEY, read at call time", async () => {
     const evaluator = llmJudge({ name: "env", model: "m", template: "{output}", choices: { yes: 1, no: 0 } });
     vi.stubEnv("OPENAI_BASE_URL", server.baseURL);
