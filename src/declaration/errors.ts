@@ -22,3 +22,18 @@ export function suggestion(name: string, known: readonly string[]): string {
   const d = distance(name.toLowerCase(), best.toLowerCase());
   return d <= Math.max(2, Math.floor(best.length / 3)) ? ` (did you mean "${best}"?)` : "";
 }
+
+/**
+ * A user's value as it appears in an error message. JSON.stringify alone shows NaN and Infinity
+ * as `null` (and a BigInt throws), which would send the reader looking for a null they never wrote.
+ */
+export function shown(value: unknown): string {
+  if (typeof value === "number") return String(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function") return "a function";
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,7 +1,7 @@
 import type { Direction, GateSpec } from "../record/types.js";
 import type { NamedEvaluator } from "../evaluators/types.js";
 import type { Threshold } from "./options.js";
-import { ExperimentDeclarationError, suggestion } from "./errors.js";
+import { ExperimentDeclarationError, shown, suggestion } from "./errors.js";
 
 const KEYS = ["mean", "perRun", "passRate", "direction", "maxDrop"] as const;
 
@@ -36,7 +36,7 @@ export function parseThresholds(
     const field = (key: string) => `thresholds.${name}${key ? `.${key}` : ""}`;
     const number = (key: string, value: unknown, { unit }: { unit?: boolean } = {}): number | undefined => {
       if (value === undefined) return undefined;
-      if (typeof value !== "number" || !Number.isFinite(value)) fail(`${field(key)} must be a finite number, got ${JSON.stringify(value)}`);
+      if (typeof value !== "number" || !Number.isFinite(value)) fail(`${field(key)} must be a finite number, got ${shown(value)}`);
       if (unit && ((value as number) < 0 || (value as number) > 1)) fail(`${field(key)} must be between 0 and 1, got ${value}`);
       if (key === "maxDrop" && (value as number) < 0) fail(`${field(key)} must be ≥ 0, got ${value}`);
       return value as number;
@@ -45,14 +45,14 @@ export function parseThresholds(
       return { evaluator: name, direction: evaluator!.direction, mean: number("", threshold) };
     }
     if (typeof threshold !== "object" || threshold === null) {
-      fail(`${field("")} must be a number (the bar for the mean) or { mean, perRun, passRate, direction, maxDrop }, got ${JSON.stringify(threshold)}`);
+      fail(`${field("")} must be a number (the bar for the mean) or { mean, perRun, passRate, direction, maxDrop }, got ${shown(threshold)}`);
     }
     for (const key of Object.keys(threshold)) {
       if (!(KEYS as readonly string[]).includes(key)) fail(`${field(key)} is not a threshold option${suggestion(key, KEYS)}; expected ${KEYS.join(", ")}`);
     }
     const direction = threshold.direction ?? evaluator!.direction;
     if (direction !== "maximize" && direction !== "minimize") {
-      fail(`${field("direction")} must be "maximize" or "minimize", got ${JSON.stringify(direction)}`);
+      fail(`${field("direction")} must be "maximize" or "minimize", got ${shown(direction)}`);
     }
     const spec: GateSpec = { evaluator: name, direction: direction as Direction };
     const mean = number("mean", threshold.mean);

@@ -1,6 +1,6 @@
 import type { ExperimentOptions, RateLimitErrorMatcher, ResolvedOptions } from "./options.js";
 import { DEFAULTS } from "./options.js";
-import { ExperimentDeclarationError, suggestion } from "./errors.js";
+import { ExperimentDeclarationError, shown, suggestion } from "./errors.js";
 import type { JsonObject } from "../record/types.js";
 import { toJsonValue } from "../engine/json.js";
 
@@ -39,17 +39,17 @@ export function resolveOptions(options: ExperimentOptions, where: Where, overrid
 
   const integer = (key: string, value: unknown, fallback: number, min: number): number => {
     if (value === undefined) return fallback;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min) fail(`option ${key} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min) fail(`option ${key} must be an integer ≥ ${min}, got ${shown(value)}`);
     return value as number;
   };
   const positive = (key: string, value: unknown, fallback: number): number => {
     if (value === undefined) return fallback;
-    if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) fail(`option ${key} must be a number of milliseconds > 0, got ${JSON.stringify(value)}`);
+    if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) fail(`option ${key} must be a number of milliseconds > 0, got ${shown(value)}`);
     return value as number;
   };
   const boolean = (key: string, value: unknown, fallback: boolean): boolean => {
     if (value === undefined) return fallback;
-    if (typeof value !== "boolean") fail(`option ${key} must be true or false, got ${JSON.stringify(value)}`);
+    if (typeof value !== "boolean") fail(`option ${key} must be true or false, got ${shown(value)}`);
     return value as boolean;
   };
 
@@ -59,20 +59,20 @@ export function resolveOptions(options: ExperimentOptions, where: Where, overrid
   if (dryRunValue === true) dryRun = 1;
   else if (dryRunValue !== undefined && dryRunValue !== false) {
     if (typeof dryRunValue !== "number" || !Number.isInteger(dryRunValue) || dryRunValue < 1) {
-      fail(`option dryRun must be true, false or a whole number of examples ≥ 1, got ${JSON.stringify(dryRunValue)}`);
+      fail(`option dryRun must be true, false or a whole number of examples ≥ 1, got ${shown(dryRunValue)}`);
     }
     dryRun = dryRunValue as number;
   }
   const seed = overrides.seed ?? options.seed;
-  if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed))) fail(`option seed must be an integer, got ${JSON.stringify(seed)}`);
+  if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed))) fail(`option seed must be an integer, got ${shown(seed)}`);
 
   const allowedErrorRate = options.allowedErrorRate ?? DEFAULTS.allowedErrorRate;
   if (typeof allowedErrorRate !== "number" || !(allowedErrorRate >= 0 && allowedErrorRate <= 1)) {
-    fail(`option allowedErrorRate must be a number between 0 and 1, got ${JSON.stringify(allowedErrorRate)}`);
+    fail(`option allowedErrorRate must be a number between 0 and 1, got ${shown(allowedErrorRate)}`);
   }
   const splits = options.splits;
   if (splits !== undefined && (!Array.isArray(splits) || splits.some((s) => typeof s !== "string"))) {
-    fail(`option splits must be a list of split names, got ${JSON.stringify(splits)}`);
+    fail(`option splits must be a list of split names, got ${shown(splits)}`);
   }
   if (options.description !== undefined && typeof options.description !== "string") fail(`option description must be a string`);
   if (options.baseline !== undefined && typeof options.baseline !== "string") fail(`option baseline must be an experiment id (a string)`);

@@ -33,7 +33,9 @@ describe("option validation", () => {
     ["retries", -1, /option retries must be an integer ≥ 0, got -1/],
     ["timeout", 0, /option timeout must be a number of milliseconds > 0, got 0/],
     ["timeout", -5, /option timeout must be a number of milliseconds > 0, got -5/],
-    ["timeout", Number.POSITIVE_INFINITY, /option timeout must be a number of milliseconds > 0/],
+    ["timeout", Number.POSITIVE_INFINITY, /option timeout must be a number of milliseconds > 0, got Infinity/],
+    ["timeout", Number.NaN, /option timeout must be a number of milliseconds > 0, got NaN/],
+    ["concurrency", Number.NaN, /option concurrency must be an integer ≥ 1, got NaN/],
     ["evaluatorTimeout", 0, /option evaluatorTimeout must be a number of milliseconds > 0/],
     ["repetitions", 0, /option repetitions must be an integer ≥ 1, got 0/],
     ["dryRun", 1.5, /option dryRun must be true, false or a whole number of examples ≥ 1, got 1.5/],
@@ -57,6 +59,10 @@ describe("option validation", () => {
     const message = await declarationError({ [key]: value });
     expectNamesExperimentAndFile(message);
     expect(message).toMatch(pattern);
+  });
+
+  it("shows a BigInt as written", async () => {
+    expect(await declarationError({ seed: 10n })).toMatch(/option seed must be an integer, got 10n/);
   });
 
   it("rejects metadata that is not JSON, naming the path", async () => {
