@@ -5,6 +5,7 @@ export { experiment, RunFailedError, GatesFailedError } from "./vitest/experimen
 export { runExperiment, type RunExperimentOptions, type RanExperiment } from "./programmatic/run-experiment.js";
 export { datasets, type FromFileOptions } from "./datasets/index.js";
 export { DatasetError } from "./datasets/errors.js";
+export { phoenix, PhoenixClient, PhoenixError, uploadPending } from "./phoenix/index.js";
 export { ExperimentDeclarationError } from "./declaration/errors.js";
 export type { ExperimentOptions, Task, TaskContext, Threshold, RateLimitErrorMatcher } from "./declaration/options.js";
 export type { Dataset, DatasetInput, DatasetSource, Example, ExampleInput } from "./datasets/types.js";

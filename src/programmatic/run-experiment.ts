@@ -44,12 +44,12 @@ export interface RanExperiment {
  * or gate (read `result.status`), only for a declaration error.
  */
 export async function runExperiment<I = any, O = any, E = any>(options: RunExperimentOptions<I, O, E>): Promise<RanExperiment> {
-  const { experimentName, sinks: extraSinks = [], root = process.cwd(), junit = false, storeDir, colors, ...experimentOptions } = options;
+  const { experimentName, sinks: extraSinks = [], root = process.cwd(), junit = false, storeDir, colors, stepSummary = false, phoenix, ...experimentOptions } = options;
   const prepared = await prepareExperiment(experimentName, experimentOptions);
   const { descriptor, examples } = prepared;
   const output = { log: (t: string) => console.log(t), warn: (t: string) => console.warn(t) };
   const sinks = composeSinks(
-    [...createDefaultSinks({ junit, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}) }, { output, root, watch: false }), ...extraSinks],
+    [...createDefaultSinks({ junit, stepSummary, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}), ...(phoenix !== undefined ? { phoenix } : {}) }, { output, root, watch: false }), ...extraSinks],
     output,
   );
   await sinks.experimentStarted(descriptor, examples);

@@ -187,6 +187,17 @@ export interface ExperimentStats {
 
 export type ExperimentStatus = "passed" | "failed" | "partial" | "interrupted";
 
+/** How an experiment moved against its baseline (see `maxDrop`), compact enough for every sink. */
+export interface BaselineSummary {
+  /** Where the baseline came from, for people: "experiment 2026…", "evals/__baselines__/qa.eval.ts.json". */
+  source: string;
+  evaluators: { evaluator: string; direction: Direction; baseline: number | null; current: number | null; delta: number | null; worse: boolean }[];
+  /** Run keys (`exampleId`, or `exampleId [rep i]`) that passed in the baseline and fail now. */
+  regressed: string[];
+  /** Run keys that failed in the baseline and pass now. */
+  improved: string[];
+}
+
 /** The experiment after its last run: what the summary, JUnit and store close it with. */
 export interface ExperimentResult {
   experiment: ExperimentDescriptor;
@@ -194,4 +205,6 @@ export interface ExperimentResult {
   stats: ExperimentStats;
   gates: GateVerdict[];
   endTime: string;
+  /** Present when the experiment had a baseline to compare with. */
+  baseline?: BaselineSummary;
 }

@@ -1,8 +1,15 @@
-import { openStore, resolveStoreDir } from "../store/index.js";
+import { relative } from "node:path";
+import { openStore, resolveStoreDir, experimentLogPath } from "../store/index.js";
+import type { ExperimentStore } from "../store/types.js";
 import { createStoreSink } from "../sinks/store-sink.js";
 import { createJUnitSink, resolveJUnitPath } from "../sinks/junit/index.js";
+import { createStepSummarySink, stepSummaryPathFromEnv, type BaselineComparison } from "../sinks/markdown/index.js";
+import { createPhoenixSink, type PhoenixSink } from "../sinks/phoenix-sink.js";
+import { PhoenixClient } from "../phoenix/client.js";
+import { resolvePhoenixConfig, uploadDisabledByEnv, type PhoenixConfigOptions } from "../phoenix/config.js";
 import { createSummarySink } from "../sinks/terminal/summary-sink.js";
 import { createPalette } from "../sinks/terminal/palette.js";
+import type { ExperimentDescriptor, ExperimentResult } from "../record/types.js";
 import type { ExperimentSink, SinkOutput } from "../sinks/types.js";
 
 /** Where experiment records go; every destination can be switched off. */
@@ -11,6 +18,10 @@ export interface SinkOptions {
   junit?: string | boolean;
   /** Local store directory; `false` for none. Default: `VITEST_EXPERIMENTS_DIR`, else `.vitest-experiments/`. */
   storeDir?: string | false;
+  /** GitHub step summary file; `false` for none. Default: `GITHUB_STEP_SUMMARY`. */
+  stepSummary?: string | false;
+  /** Phoenix server; `false` never uploads. Default: `PHOENIX_HOST`, `PHOENIX_API_KEY`, `PHOENIX_CLIENT_HEADERS`. */
+  phoenix?: PhoenixConfigOptions | false;
   /** Colours in the summary; default: detected from the terminal (NO_COLOR, FORCE_COLOR, TTY). */
   colors?: boolean;
 }
@@ -23,21 +34,61 @@ export interface SinkContext {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The sinks the reporter and `runExperiment()` write to, as the options and environment say. */
+/**
+ * The sinks the reporter and `runExperiment()` write to, as the options and environment say. The
+ * store comes before Phoenix: the upload keeps its bookkeeping (what is still pending) in the
+ * experiment the store has just opened.
+ */
 export function createDefaultSinks(options: SinkOptions, context: SinkContext): ExperimentSink[] {
   const env = context.env ?? process.env;
-  const sinks: ExperimentSink[] = [
+  let store: ExperimentStore | undefined;
+  if (options.storeDir !== false) store = openStore(resolveStoreDir({ root: context.root, dir: options.storeDir, env }));
+  const phoenix = createPhoenix(options, context, store, env);
+
+  const linkFor = (experiment: ExperimentDescriptor): string | undefined =>
+    phoenix?.linkFor(experiment) ?? (store && experiment.dryRun === null ? relative(context.root, experimentLogPath(store.dir, experiment.id)) : undefined);
+
+  const sinks: ExperimentSink[] = [];
+  if (store) sinks.push(createStoreSink(store));
+  if (phoenix) sinks.push(phoenix);
+  // After the store and the upload, so the summary can link to where the experiment went.
+  sinks.push(
     createSummarySink({
       output: context.output,
       palette: createPalette(options.colors),
       ...(context.previousMeans ? { previousMeans: context.previousMeans } : {}),
+      linksFor: (experiment) => {
+        const link = linkFor(experiment);
+        return link ? [`→ ${link}`] : [];
+      },
     }),
-  ];
-  if (options.storeDir !== false) {
-    const dir = resolveStoreDir({ root: context.root, dir: options.storeDir, env });
-    sinks.push(createStoreSink(openStore(dir)));
-  }
+  );
   const junit = resolveJUnitPath({ option: options.junit, env, root: context.root });
   if (junit) sinks.push(createJUnitSink({ path: junit, projectRoot: context.root }));
+  const stepSummary = options.stepSummary === false ? undefined : (options.stepSummary ?? stepSummaryPathFromEnv(env));
+  if (stepSummary) {
+    sinks.push(createStepSummarySink({ path: stepSummary, baselineFor: stepSummaryComparison, linkFor: (result) => linkFor(result.experiment) }));
+  }
   return sinks;
+}
+
+function createPhoenix(options: SinkOptions, context: SinkContext, store: ExperimentStore | undefined, env: NodeJS.ProcessEnv): PhoenixSink | undefined {
+  if (options.phoenix === false || uploadDisabledByEnv(env)) return undefined;
+  let config;
+  try {
+    config = resolvePhoenixConfig(options.phoenix || {}, env);
+  } catch (error) {
+    context.output.warn(`vitest-experiments: Phoenix upload is off: ${(error as Error).message}`);
+    return undefined;
+  }
+  if (!config) return undefined;
+  return createPhoenixSink({ client: new PhoenixClient(config), ...(store ? { store } : {}), output: context.output, projectRoot: context.root, closeClient: true });
+}
+
+function stepSummaryComparison(result: ExperimentResult): BaselineComparison | undefined {
+  const baseline = result.baseline;
+  if (!baseline) return undefined;
+  const deltas: BaselineComparison["deltas"] = {};
+  for (const e of baseline.evaluators) if (e.baseline !== null) deltas[e.evaluator] = { baseline: e.baseline, current: e.current };
+  return { deltas, regressed: baseline.regressed, improved: baseline.improved, source: baseline.source };
 }

@@ -88,8 +88,9 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
       test(GATES_TEST_NAME, { timeout: 0 }, async (context) => {
         runtime().active.delete(executor);
         const expected = examples.length * descriptor.repetitions;
-        const baseline = descriptor.gates.some((g) => g.maxDrop !== undefined) ? await resolveGateBaseline(descriptor, file) : undefined;
+        const baseline = descriptor.dryRun === null ? await resolveGateBaseline(descriptor, file) : undefined;
         const result = buildResult(descriptor, records, { partial: records.length < expected, ...(baseline ? { baseline } : {}) });
+        if (baseline) result.baseline = baseline.summarize(records);
         writeResultMeta(context.task.meta, result);
         if (runtime().updateBaselines && file && records.length === expected && descriptor.dryRun === null) {
           await updateBaselineFile(file, result, records);

@@ -1,5 +1,5 @@
 import { describeVerdict, formatNumber } from "../../record/gates.js";
-import type { EvaluatorStats, ExperimentResult } from "../../record/types.js";
+import type { BaselineSummary, EvaluatorStats, ExperimentResult } from "../../record/types.js";
 import { oneLine, sanitizeText } from "../text-safety.js";
 import type { Palette } from "./palette.js";
 
@@ -50,6 +50,7 @@ export function formatSummary(result: ExperimentResult, runs: readonly RunLine[]
     out.push(p.dim(`  ${"evaluator".padEnd(width)}  ${"mean".padStart(6)}  ${"min".padStart(6)}  ${"pass".padStart(5)}  errors`));
     for (const e of stats.evaluators) out.push(`  ${evaluatorRow(e, width, options.previousMeans?.[e.name], p)}`);
   }
+  if (result.baseline) out.push(...baselineLines(result.baseline, p));
   if (result.gates.length > 0) {
     out.push(p.dim("  gates"));
     for (const gate of result.gates) {
@@ -73,6 +74,21 @@ export function formatSummary(result: ExperimentResult, runs: readonly RunLine[]
   }
   for (const link of options.links ?? []) out.push(p.dim(`  ${link}`));
   return out.join("\n");
+}
+
+function baselineLines(baseline: BaselineSummary, p: Palette): string[] {
+  const lines = [p.dim(`  vs baseline (${clean(baseline.source)})`)];
+  const moves = baseline.evaluators
+    .filter((e) => e.delta !== null)
+    .map((e) => {
+      const text = `${e.evaluator} ${e.baseline!.toFixed(3)} → ${e.current!.toFixed(3)} (${e.delta! >= 0 ? "+" : ""}${e.delta!.toFixed(3)})`;
+      return Math.abs(e.delta!) < 1e-9 ? p.dim(text) : e.worse ? p.fail(text) : p.pass(text);
+    });
+  if (moves.length > 0) lines.push(`    ${moves.join(" · ")}`);
+  const list = (keys: string[]) => truncateLine(keys.map(clean).join(", "));
+  if (baseline.regressed.length > 0) lines.push(p.fail(`    regressed (${baseline.regressed.length}): ${list(baseline.regressed)}`));
+  if (baseline.improved.length > 0) lines.push(p.pass(`    improved (${baseline.improved.length}): ${list(baseline.improved)}`));
+  return lines;
 }
 
 function evaluatorRow(e: EvaluatorStats, width: number, previous: number | undefined, p: Palette): string {
