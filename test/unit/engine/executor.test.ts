@@ -94,7 +94,7 @@ describe("ExperimentExecutor", () => {
     expect(prepared.options.retries).toBe(3);
     expect(calls).toBe(4);
     expect(records[0]!.attempts.map((a) => a.error)).toEqual(["attempt 1 failed", "attempt 2 failed", "attempt 3 failed", "attempt 4 failed"]);
-    expect(records[0]!.error.message).toBe("attempt 4 failed");
+    expect(records[0]!.error?.message).toBe("attempt 4 failed");
     expect(records[0]!.evaluations).toEqual([]);
   });
 
