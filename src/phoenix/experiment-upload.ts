@@ -54,12 +54,17 @@ export class ExperimentUpload {
     return this.ledger.url;
   }
 
-  /** Dataset and experiment on the server; memoized, and retried by the next call after a failure. */
+  /**
+   * Dataset and experiment on the server; memoized. After a failure that may heal (network, 429,
+   * 5xx) the next call tries again; a permanent one (401, 403, a refused body) is kept, so a wrong
+   * key costs one request per experiment rather than one per run.
+   */
   setup(): Promise<void> {
     if (!this.setupPromise) {
-      this.setupPromise = this.doSetup().catch((error: unknown) => {
-        this.setupPromise = undefined;
-        throw error;
+      const attempt = this.doSetup();
+      this.setupPromise = attempt;
+      attempt.catch((error: unknown) => {
+        if (error instanceof PhoenixError && error.retryable && this.setupPromise === attempt) this.setupPromise = undefined;
       });
     }
     return this.setupPromise;
