@@ -4,7 +4,8 @@ import { experimentsProject } from "vitest-experiments/config";
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      // Generous timeouts: the machines are shared and small, and a timeout is not a speed check.
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
       {
         test: {
           name: "e2e",

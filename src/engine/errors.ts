@@ -17,14 +17,18 @@ export class PermanentError extends Error {
   override name = "PermanentError";
 }
 
-/** An HTTP status carried by an error, in the places common clients put it. */
+/**
+ * An HTTP status carried by an error, in the places common clients put it: `status` (OpenAI SDK,
+ * fetch wrappers), `statusCode` (AI SDK's APICallError), `response.status` (axios), and the last
+ * error of a retry wrapper (AI SDK's RetryError keeps it in `lastError`).
+ */
 export function httpStatusOf(error: unknown): number | undefined {
   if (typeof error !== "object" || error === null) return undefined;
-  const e = error as { status?: unknown; statusCode?: unknown; response?: { status?: unknown } };
+  const e = error as { status?: unknown; statusCode?: unknown; response?: { status?: unknown }; lastError?: unknown };
   for (const candidate of [e.status, e.statusCode, e.response?.status]) {
     if (typeof candidate === "number") return candidate;
   }
-  return undefined;
+  return e.lastError !== undefined && e.lastError !== error ? httpStatusOf(e.lastError) : undefined;
 }
 
 /** True for HTTP 429 and for errors matched by the experiment's `rateLimitErrors`. */
@@ -49,10 +53,11 @@ function isClass(fn: RateLimitErrorMatcher): fn is abstract new (...args: any[])
 /** Milliseconds a rate-limited caller was told to wait (`retryAfterMs`, or a Retry-After header). */
 export function retryAfterOf(error: unknown): number | undefined {
   if (typeof error !== "object" || error === null) return undefined;
-  const e = error as { retryAfterMs?: unknown; headers?: unknown; response?: { headers?: unknown } };
+  const e = error as { retryAfterMs?: unknown; headers?: unknown; responseHeaders?: unknown; response?: { headers?: unknown }; lastError?: unknown };
   if (typeof e.retryAfterMs === "number" && e.retryAfterMs >= 0) return e.retryAfterMs;
-  const header = headerValue(e.headers, "retry-after") ?? headerValue(e.response?.headers, "retry-after");
-  if (header === undefined) return undefined;
+  const header =
+    headerValue(e.headers, "retry-after") ?? headerValue(e.responseHeaders, "retry-after") ?? headerValue(e.response?.headers, "retry-after");
+  if (header === undefined) return e.lastError !== undefined && e.lastError !== error ? retryAfterOf(e.lastError) : undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(header);

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Example } from "../datasets/types.js";
+import { withCacheScope } from "../cache/stats.js";
 import { runEvaluators } from "../evaluators/run-evaluators.js";
 import { runIdOf } from "../record/naming.js";
 import type { AttemptRecord, RunRecord } from "../record/types.js";
@@ -46,7 +47,13 @@ export class ExperimentExecutor {
   run(example: Example, repetition: number, signal?: AbortSignal): Promise<RunOutcome> {
     return this.#limit(async () => {
       if (this.#stopReason !== undefined) return { kind: "skipped", reason: this.#stopReason };
-      const record = await this.#execute(example, repetition, signal);
+      // One cache scope per run: repetitions are distinct requests to the LLM request cache, and
+      // the run records how many of its requests the cache answered.
+      const record = await withCacheScope({ repetition }, async (scope) => {
+        const executed = await this.#execute(example, repetition, signal);
+        const { hits, misses } = scope.stats;
+        return hits + misses > 0 ? { ...executed, cache: { hits, misses } } : executed;
+      });
       // A run cut short by cancellation (Ctrl-C, Vitest's own cancel) did not fail: it did not finish.
       if (record.status === "error" && (this.#controller.signal.aborted || signal?.aborted)) {
         return { kind: "skipped", reason: this.#stopReason ?? "cancelled" };

@@ -1,8 +1,11 @@
 import type { Direction, EvaluatorKind, JsonObject, JsonValue, RunRecord } from "../record/types.js";
 import type { Example } from "../datasets/types.js";
 
-/** What every evaluator receives. `reference` is an alias of `expected`. */
-export interface EvaluatorArgs<Input = any, Output = any, Expected = any> {
+/**
+ * What every evaluator receives. `reference` is an alias of `expected`. A type alias rather than an
+ * interface, so evaluators typed as taking `Record<string, unknown>` (phoenix-evals) accept it.
+ */
+export type EvaluatorArgs<Input = any, Output = any, Expected = any> = {
   input: Input;
   output: Output;
   expected: Expected;
@@ -13,7 +16,7 @@ export interface EvaluatorArgs<Input = any, Output = any, Expected = any> {
   run: Omit<RunRecord, "evaluations">;
   /** Aborts when the evaluator's timeout passes or the run is cancelled. */
   signal: AbortSignal;
-}
+};
 
 /** `{ score?, label?, explanation?, metadata? }`: at least a score or a label. */
 export interface EvaluationResultObject {

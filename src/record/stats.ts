@@ -8,7 +8,11 @@ export function computeStats(experiment: ExperimentDescriptor, runs: readonly Ru
   let errors = 0;
   let retries = 0;
   let rateLimited = 0;
+  let cacheHits = 0;
+  let cacheMisses = 0;
   for (const run of runs) {
+    cacheHits += run.cache?.hits ?? 0;
+    cacheMisses += run.cache?.misses ?? 0;
     if (run.status === "error") errors++;
     // Retries are the attempts that followed a failure which was not a rate limit, whatever
     // their own outcome (a retry refused by the rate limit was still spent).
@@ -40,7 +44,7 @@ export function computeStats(experiment: ExperimentDescriptor, runs: readonly Ru
       labels,
     };
   });
-  return { runs: runs.length, errors, skipped: Math.max(0, expected - runs.length), retries, rateLimited, evaluators };
+  return { runs: runs.length, errors, skipped: Math.max(0, expected - runs.length), retries, rateLimited, cacheHits, cacheMisses, evaluators };
 }
 
 export interface ResultContext {

@@ -79,6 +79,8 @@ interface RunBase {
   attempts: AttemptRecord[];
   traceId: string | null;
   evaluations: EvaluationRecord[];
+  /** LLM requests answered from (hits) or added to (misses) the local request cache during this run. */
+  cache?: { hits: number; misses: number };
 }
 
 /** The unit every sink consumes: one example × repetition, after its task and evaluators ran. */
@@ -182,6 +184,9 @@ export interface ExperimentStats {
   retries: number;
   /** Attempts refused by a rate limit. */
   rateLimited: number;
+  /** LLM requests served from the local request cache, and requests that went out. */
+  cacheHits: number;
+  cacheMisses: number;
   evaluators: EvaluatorStats[];
 }
 

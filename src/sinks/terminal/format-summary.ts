@@ -43,6 +43,7 @@ export function formatSummary(result: ExperimentResult, runs: readonly RunLine[]
   }
   const counts = [`runs ${stats.runs}`, `errors ${stats.errors}`, `retries ${stats.retries}`, `rate-limited ${stats.rateLimited}`];
   if (stats.skipped > 0) counts.push(`skipped ${stats.skipped}`);
+  if (stats.cacheHits + stats.cacheMisses > 0) counts.push(`cache hits ${stats.cacheHits}/${stats.cacheHits + stats.cacheMisses}`);
   out.push(`  ${counts.join(" · ")}`);
 
   if (stats.evaluators.length > 0) {
