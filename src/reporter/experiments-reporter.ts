@@ -5,6 +5,7 @@ import { composeSinks } from "../sinks/compose.js";
 import type { ExperimentSink, SinkOutput } from "../sinks/types.js";
 import { readExperimentMeta, readResultMeta, readRunMeta } from "../vitest/meta.js";
 import { createDefaultSinks, type SinkOptions } from "./default-sinks.js";
+import { holdExitOnSignals } from "./interrupt-signals.js";
 
 export type ExperimentsReporterOptions = SinkOptions;
 
@@ -35,6 +36,9 @@ export class ExperimentsReporter implements Reporter {
 
   onInit(vitest: Vitest): void {
     this.#vitest = vitest;
+    // Vitest exits on SIGINT/SIGTERM without onTestRunEnd: close what is open as interrupted first.
+    const release = holdExitOnSignals(() => this.#interrupt());
+    vitest.onClose(release);
   }
 
   onTestRunStart(): void {
@@ -66,6 +70,15 @@ export class ExperimentsReporter implements Reporter {
   async onTestRunEnd(_modules: ReadonlyArray<TestModule>, _errors: unknown, reason: TestRunEndReason): Promise<void> {
     for (const id of [...this.#open.keys()]) this.#finish(id, reason === "interrupted");
     if (this.#sinks) this.#enqueue((sinks) => sinks.close());
+    await this.#queue;
+  }
+
+  /** The process is being stopped: experiments under way end as interrupted, sinks flush. */
+  async #interrupt(): Promise<void> {
+    if (this.#open.size > 0) {
+      for (const id of [...this.#open.keys()]) this.#finish(id, true);
+      this.#enqueue((sinks) => sinks.close());
+    }
     await this.#queue;
   }
 
