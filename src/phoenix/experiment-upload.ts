@@ -37,6 +37,7 @@ export class ExperimentUpload {
   private setupPromise: Promise<void> | undefined;
   private runsListing: { seq: number; promise: Promise<Map<string, PhoenixRun>> } | undefined;
   private conflictSeq = 0;
+  private created: PhoenixExperiment | undefined;
 
   constructor(options: ExperimentUploadOptions) {
     this.options = options;
@@ -52,6 +53,16 @@ export class ExperimentUpload {
 
   get url(): string | undefined {
     return this.ledger.url;
+  }
+
+  /** The experiment as the server created (or, on resume, listed) it; undefined until then. */
+  get serverExperiment(): PhoenixExperiment | undefined {
+    return this.created;
+  }
+
+  /** Server run ids by local run id, for the runs the server acknowledged. */
+  get serverRunIds(): ReadonlyMap<string, string> {
+    return this.ledger.runIds;
   }
 
   /**
@@ -120,6 +131,7 @@ export class ExperimentUpload {
     // A resumed upload may have created it already without hearing back.
     const found = ledger.pending ? await this.findExisting() : undefined;
     const created = found ?? (await this.createExperimentOnce());
+    this.created = created;
     ledger.experimentId = created.id;
     ledger.url = phoenixExperimentUrl(this.client.host, created.dataset_id, created.id);
     this.options.record({ type: "phoenix", kind: "experiment", experimentId: created.id, datasetId: created.dataset_id, url: ledger.url });

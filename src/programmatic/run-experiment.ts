@@ -6,6 +6,7 @@ import { buildResult } from "../record/stats.js";
 import type { EvaluationRecord, ExperimentResult, JsonObject, RunRecord } from "../record/types.js";
 import { composeSinks } from "../sinks/compose.js";
 import type { ExperimentSink } from "../sinks/types.js";
+import { findPhoenixSink, type PhoenixServerIds } from "../sinks/phoenix-sink.js";
 
 export interface RunExperimentOptions<I = any, O = any, E = any> extends ExperimentOptions<I, O, E>, SinkOptions {
   /** Phoenix's `experiment_name`. */
@@ -36,6 +37,14 @@ export interface RanExperiment {
   projectName: string | null;
   /** Statistics, gate verdicts and overall status. */
   result: ExperimentResult;
+  /**
+   * Set when the experiment reached Phoenix: `experimentId`, `datasetId`, `datasetVersionId` and
+   * `projectName` above are then the server's, and this is the local store's id (also
+   * `result.experiment.id` and every task run's `experimentId`).
+   */
+  localExperimentId?: string;
+  /** Set when the experiment reached Phoenix: its page, and the server id of each uploaded run by local run id. */
+  phoenix?: PhoenixServerIds;
 }
 
 /**
@@ -48,10 +57,8 @@ export async function runExperiment<I = any, O = any, E = any>(options: RunExper
   const prepared = await prepareExperiment(experimentName, experimentOptions);
   const { descriptor, examples } = prepared;
   const output = { log: (t: string) => console.log(t), warn: (t: string) => console.warn(t) };
-  const sinks = composeSinks(
-    [...createDefaultSinks({ junit, stepSummary, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}), ...(phoenix !== undefined ? { phoenix } : {}) }, { output, root, watch: false }), ...extraSinks],
-    output,
-  );
+  const defaultSinks = createDefaultSinks({ junit, stepSummary, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}), ...(phoenix !== undefined ? { phoenix } : {}) }, { output, root, watch: false });
+  const sinks = composeSinks([...defaultSinks, ...extraSinks], output);
   await sinks.experimentStarted(descriptor, examples);
 
   const executor = new ExperimentExecutor(prepared);
@@ -76,6 +83,7 @@ export async function runExperiment<I = any, O = any, E = any>(options: RunExper
 
   const order = new Map(examples.map((e, i) => [e.id, i]));
   taskRuns.sort((a, b) => order.get(a.exampleId)! - order.get(b.exampleId)! || a.repetition - b.repetition);
+  const server = findPhoenixSink(defaultSinks)?.serverIdsFor(descriptor);
   return {
     experimentId: descriptor.id,
     datasetId: descriptor.dataset.phoenix?.datasetId ?? descriptor.dataset.name,
@@ -87,5 +95,15 @@ export async function runExperiment<I = any, O = any, E = any>(options: RunExper
     experimentMetadata: descriptor.metadata,
     projectName: null,
     result,
+    ...(server
+      ? {
+          experimentId: server.experimentId,
+          datasetId: server.datasetId,
+          datasetVersionId: server.datasetVersionId,
+          projectName: server.projectName,
+          localExperimentId: descriptor.id,
+          phoenix: server,
+        }
+      : {}),
   };
 }

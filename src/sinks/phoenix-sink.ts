@@ -26,8 +26,26 @@ export interface PhoenixSinkOptions {
 }
 
 export interface PhoenixSink extends ExperimentSink {
+  readonly name: "phoenix";
   /** The Phoenix UI page of an experiment (by local id), once the server created it. */
   linkFor(experiment: ExperimentDescriptor | string): string | undefined;
+  /** The server's ids for an experiment (by local id), once the server created it. */
+  serverIdsFor(experiment: ExperimentDescriptor | string): PhoenixServerIds | undefined;
+}
+
+/** What Phoenix calls an experiment and its parts; `runIds` maps local run ids to server run ids. */
+export interface PhoenixServerIds {
+  experimentId: string;
+  datasetId: string;
+  datasetVersionId: string;
+  projectName: string | null;
+  url: string;
+  runIds: Record<string, string>;
+}
+
+/** The Phoenix sink among `sinks` (as `createDefaultSinks` returns them), when uploading is on. */
+export function findPhoenixSink(sinks: readonly ExperimentSink[]): PhoenixSink | undefined {
+  return sinks.find((s): s is PhoenixSink => s.name === "phoenix" && typeof (s as Partial<PhoenixSink>).serverIdsFor === "function");
 }
 
 interface Tracked {
@@ -154,6 +172,20 @@ export function createPhoenixSink(options: PhoenixSinkOptions): PhoenixSink {
     linkFor(experiment) {
       const id = typeof experiment === "string" ? experiment : experiment.id;
       return tracked.get(id)?.upload.url;
+    },
+
+    serverIdsFor(experiment) {
+      const upload = tracked.get(typeof experiment === "string" ? experiment : experiment.id)?.upload;
+      const server = upload?.serverExperiment;
+      if (!upload || !server) return undefined;
+      return {
+        experimentId: server.id,
+        datasetId: server.dataset_id,
+        datasetVersionId: server.dataset_version_id,
+        projectName: server.project_name,
+        url: upload.url!,
+        runIds: Object.fromEntries(upload.serverRunIds),
+      };
     },
   };
   return sink;

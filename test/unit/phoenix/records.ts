@@ -71,7 +71,7 @@ export function result(experiment: ExperimentDescriptor, runs: number): Experime
   return {
     experiment,
     status: "passed",
-    stats: { runs, errors: 0, skipped: 0, retries: 0, rateLimited: 0, evaluators: [] },
+    stats: { runs, errors: 0, skipped: 0, retries: 0, rateLimited: 0, cacheHits: 0, cacheMisses: 0, evaluators: [] },
     gates: [],
     endTime: "2026-01-01T00:10:00.000Z",
   };

@@ -1,0 +1,108 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { phoenix, PhoenixClient } from "../../../src/phoenix/index.js";
+import { runExperiment } from "../../../src/programmatic/run-experiment.js";
+import { startFakePhoenix, type FakePhoenix } from "../../support/fake-phoenix/index.js";
+
+const dataset = {
+  name: "arithmetic",
+  examples: [
+    { id: "add", input: { a: 2, b: 2 }, output: 4 },
+    { id: "mul", input: { a: 3, b: 3 }, output: 9 },
+  ],
+};
+const task = ({ input }: { input: { a: number; b: number } }) => input.a + input.b;
+const evaluators = {
+  correct: ({ output, expected }: { output: unknown; expected: unknown }) => output === expected,
+  positive: ({ output }: { output: number }) => ({ score: output > 0 ? 1 : 0, explanation: "sign" }),
+};
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+  vi.restoreAllMocks();
+});
+
+async function fake(): Promise<FakePhoenix> {
+  const server = await startFakePhoenix();
+  cleanups.push(() => server.close());
+  return server;
+}
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "run-experiment-phoenix-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function quietConsole(): string[] {
+  const written: string[] = [];
+  for (const method of ["log", "warn"] as const) vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void written.push(args.join(" ")));
+  return written;
+}
+
+describe("runExperiment() with Phoenix", () => {
+  it("creates the experiment on the server, uploads every run and evaluation, and returns the server's ids", async () => {
+    const server = await fake();
+    const written = quietConsole();
+    const ran = await runExperiment({ experimentName: "arith", dataset, task, evaluators, repetitions: 2, storeDir: await tempDir(), phoenix: { host: server.url } });
+    const { state } = server;
+    expect(state.violations).toEqual([]);
+    expect(state.experiments).toHaveLength(1);
+    const experiment = state.experimentJson(state.experiments[0]!);
+    expect(ran.experimentId).toBe(experiment.id);
+    expect(ran.datasetId).toBe(experiment.dataset_id);
+    expect(ran.datasetVersionId).toBe(experiment.dataset_version_id);
+    expect(ran.projectName).toBe(experiment.project_name);
+    expect(ran.projectName).toMatch(/^Experiment-/);
+    expect(ran.localExperimentId).toBe(ran.result.experiment.id);
+    expect(ran.taskRuns.every((r) => r.experimentId === ran.localExperimentId)).toBe(true);
+    expect(experiment.repetitions).toBe(2);
+    expect(experiment.successful_run_count).toBe(4);
+    expect(state.evaluationsOf(experiment.id)).toHaveLength(8);
+    // Each local run maps to the server run holding it.
+    const serverRuns = new Map(state.runsOf(experiment.id).map((r) => [state.runJson(r).id, r]));
+    expect(Object.keys(ran.phoenix!.runIds).sort()).toEqual(ran.taskRuns.map((r) => r.runId).sort());
+    for (const run of ran.taskRuns) expect(serverRuns.get(ran.phoenix!.runIds[run.runId]!)?.repetition).toBe(run.repetition);
+    expect(ran.phoenix!.url).toBe(`${server.url}/datasets/${experiment.dataset_id}/compare?experimentId=${experiment.id}`);
+    expect(written.join("\n")).toContain(ran.phoenix!.url);
+  });
+
+  it("runs a Phoenix dataset on its own version without uploading it again", async () => {
+    const server = await fake();
+    const client = new PhoenixClient({ host: server.url, headers: {} });
+    cleanups.push(() => client.close());
+    const uploaded = await client.uploadDataset({ name: "golden", inputs: [{ a: 1, b: 1 }, { a: 2, b: 5 }], outputs: [{ sum: 2 }, { sum: 7 }], example_ids: ["one", "two"] });
+    if ("conflict" in uploaded) throw new Error("unexpected conflict");
+    quietConsole();
+    const uploadsBefore = server.state.count("POST", "/v1/datasets/upload");
+    const ran = await runExperiment({
+      experimentName: "golden-run",
+      dataset: phoenix.dataset({ name: "golden" }, { client: { host: server.url } }),
+      task,
+      evaluators: { correct: ({ output, expected }: { output: number; expected: { sum: number } }) => output === expected.sum },
+      storeDir: false,
+      phoenix: { host: server.url },
+    });
+    expect(server.state.count("POST", "/v1/datasets/upload")).toBe(uploadsBefore);
+    expect(ran.datasetId).toBe(uploaded.dataset_id);
+    expect(ran.datasetVersionId).toBe(uploaded.version_id);
+    expect(ran.taskRuns.map((r) => r.exampleId)).toEqual(["one", "two"]);
+    expect(server.state.runsOf(ran.experimentId)).toHaveLength(2);
+    expect(server.state.evaluationsOf(ran.experimentId).map((e) => e.result?.score)).toEqual([1, 1]);
+  });
+
+  it("keeps the local ids when nothing reached Phoenix (dry run, upload off)", async () => {
+    const server = await fake();
+    quietConsole();
+    const dry = await runExperiment({ experimentName: "arith", dataset, task, evaluators, dryRun: true, storeDir: false, phoenix: { host: server.url } });
+    expect(dry.experimentId).toBe(dry.result.experiment.id);
+    expect(dry.localExperimentId).toBeUndefined();
+    expect(dry.phoenix).toBeUndefined();
+    const off = await runExperiment({ experimentName: "arith", dataset, task, evaluators, storeDir: false, phoenix: false });
+    expect(off.projectName).toBeNull();
+    expect(server.state.requests).toEqual([]);
+  });
+});
