@@ -25,3 +25,7 @@ export const phoenix = {
 export function linkFor(stored: { events: readonly StoreEvent[] }): string | undefined {
   return ledgerFrom(stored.events).url;
 }
+
+export { logExperiment, type LogExperimentOptions, type LoggedExperiment, type TaskFields, type EvaluatorColumns } from "./log-experiment.js";
+export { readRunsFile, LogExperimentError, type RunRow } from "./runs-file.js";
+export type { PhoenixServerIds } from "../sinks/phoenix-sink.js";
