@@ -29,3 +29,12 @@ export function linkFor(stored: { events: readonly StoreEvent[] }): string | und
 export { logExperiment, type LogExperimentOptions, type LoggedExperiment, type TaskFields, type EvaluatorColumns } from "./log-experiment.js";
 export { readRunsFile, LogExperimentError, type RunRow } from "./runs-file.js";
 export type { PhoenixServerIds } from "../sinks/phoenix-sink.js";
+export {
+  evaluateExperiment,
+  runsWithAddedEvaluations,
+  EvaluateExperimentError,
+  type EvaluateExperimentOptions,
+  type EvaluatedExperiment,
+  type EvaluatedRun,
+  type EvaluationsEvent,
+} from "./evaluate-experiment.js";
