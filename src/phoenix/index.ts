@@ -38,3 +38,5 @@ export {
   type EvaluatedRun,
   type EvaluationsEvent,
 } from "./evaluate-experiment.js";
+export { annotateRuns, annotationsFromRows, type Annotation, type AnnotateReport } from "./annotate.js";
+export { listPhoenixExperiments, resolvePhoenixExperiment, phoenixRunRecords, type PhoenixExperimentListing, type PhoenixRunRecord } from "./experiments.js";

@@ -388,6 +388,47 @@ function removeWhere<T>(rows: T[], predicate: (row: T) => boolean): void {
   for (let i = rows.length - 1; i >= 0; i--) if (predicate(rows[i]!)) rows.splice(i, 1);
 }
 
+/** The experiment's runs with their examples and annotations; 404 when it has no runs (as Phoenix does). */
+route("GET", /^\/v1\/experiments\/([^/]+)\/json$/, (state, _request, [id]) => {
+  const experiment = experimentOf(state, id!);
+  const runs = state.runs.filter((r) => r.experimentRowId === experiment.rowId).sort((a, b) => a.exampleRowId - b.exampleRowId || a.repetition - b.repetition);
+  if (runs.length === 0) throw new HttpFailure(404, `Experiment ${id} has no runs`);
+  const dataset = state.datasets.find((d) => d.rowId === experiment.datasetRowId);
+  const examples = new Map((dataset ? state.examplesAt(dataset, experiment.versionRowId) : []).map((e) => [e.row.rowId, e.revision]));
+  const records = runs.map((run) => {
+    const example = examples.get(run.exampleRowId);
+    return {
+      example_id: toGlobalId("DatasetExample", run.exampleRowId),
+      repetition_number: run.repetition,
+      input: example?.input ?? {},
+      reference_output: example?.output ?? {},
+      output: run.output,
+      error: run.error,
+      latency_ms: Date.parse(run.endTime) - Date.parse(run.startTime),
+      start_time: run.startTime,
+      end_time: run.endTime,
+      trace_id: run.traceId,
+      prompt_token_count: null,
+      completion_token_count: null,
+      annotations: state.evaluations
+        .filter((e) => e.runRowId === run.rowId)
+        .map((e) => ({
+          name: e.name,
+          annotator_kind: e.annotatorKind,
+          label: e.result?.label ?? null,
+          score: e.result?.score ?? null,
+          explanation: e.result?.explanation ?? null,
+          trace_id: e.traceId,
+          error: e.error,
+          metadata: e.metadata,
+          start_time: e.startTime,
+          end_time: e.endTime,
+        })),
+    };
+  });
+  return { status: 200, body: records };
+});
+
 // ---- runs ----
 
 route("POST", /^\/v1\/experiments\/([^/]+)\/runs$/, (state, request, [experimentId]) => {
