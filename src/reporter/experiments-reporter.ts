@@ -23,8 +23,8 @@ export class ExperimentsReporter implements Reporter {
   #vitest: Vitest | undefined;
   #sinks: Required<ExperimentSink> | undefined;
   #queue: Promise<void> = Promise.resolve();
-  /** Experiments started and not finished in this test run, by descriptor id. */
-  #open = new Map<string, { descriptor: ExperimentDescriptor; suite: TestSuite }>();
+  /** Experiments started and not finished in this test run, by descriptor id, with the runs already handed to the sinks. */
+  #open = new Map<string, { descriptor: ExperimentDescriptor; suite: TestSuite; delivered: Set<string> }>();
   /** Watch-mode memory: each experiment's previous means, kept across re-runs. */
   readonly #previousMeans = new Map<string, Record<string, number>>();
 
@@ -49,7 +49,7 @@ export class ExperimentsReporter implements Reporter {
   onTestSuiteReady(suite: TestSuite): void {
     const meta = readExperimentMeta(suite.meta());
     if (!meta) return;
-    this.#open.set(meta.descriptor.id, { descriptor: meta.descriptor, suite });
+    this.#open.set(meta.descriptor.id, { descriptor: meta.descriptor, suite, delivered: new Set() });
     this.#enqueue((sinks) => sinks.experimentStarted(meta.descriptor, meta.examples));
   }
 
@@ -57,7 +57,9 @@ export class ExperimentsReporter implements Reporter {
     const run = readRunMeta(testCase.meta());
     if (!run) return;
     const open = this.#open.get(run.experimentId);
-    if (!open) return;
+    // Not open any more: #finish already handed this run over.
+    if (!open || open.delivered.has(run.runId)) return;
+    open.delivered.add(run.runId);
     this.#enqueue((sinks) => sinks.runCompleted(run, open.descriptor));
   }
 
@@ -85,13 +87,21 @@ export class ExperimentsReporter implements Reporter {
   #finish(id: string, interrupted: boolean): void {
     const open = this.#open.get(id)!;
     this.#open.delete(id);
-    const { descriptor, suite } = open;
+    const { descriptor, suite, delivered } = open;
     let result = undefined;
     const runs: RunRecord[] = [];
     for (const test of suite.children.allTests()) {
       result ??= readResultMeta(test.meta());
       const run = readRunMeta(test.meta());
-      if (run) runs.push(run);
+      if (!run) continue;
+      runs.push(run);
+      // Vitest reports test results from concurrent update batches, so a run's onTestCaseResult can
+      // come after its suite's onTestSuiteResult (or never, when the process is being stopped):
+      // every run the suite holds reaches the sinks before the experiment's end.
+      if (!delivered.has(run.runId)) {
+        delivered.add(run.runId);
+        this.#enqueue((sinks) => sinks.runCompleted(run, descriptor));
+      }
     }
     // Without the gates test's own verdict (filtered out with -t, or interrupted), the gates are
     // computed here over the runs that did complete, and can only be partial.
