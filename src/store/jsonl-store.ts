@@ -76,7 +76,8 @@ class JsonlStore implements JsonlExperimentStore {
     try {
       names = await readdir(experimentsDir(this.dir));
     } catch (error) {
-      if (errorCode(error) === "ENOENT") return [];
+      // ENOTDIR: a part of the path is a file, so no store can be there (like ENOENT).
+      if (errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR") return [];
       throw new StoreError(`Cannot read the experiment store at ${this.dir}: ${(error as Error).message}`, this.dir, errorCode(error), { cause: error });
     }
     const limit = pLimit(8);
@@ -178,7 +179,7 @@ class JsonlStore implements JsonlExperimentStore {
     try {
       text = await readFile(file, "utf8");
     } catch (error) {
-      if (errorCode(error) === "ENOENT" || errorCode(error) === "ENAMETOOLONG") return undefined;
+      if (errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR" || errorCode(error) === "ENAMETOOLONG") return undefined;
       throw new StoreError(`Cannot read ${file}: ${(error as Error).message}`, file, errorCode(error), { cause: error });
     }
     const log = parseLog(text, options);
