@@ -4,6 +4,7 @@ import type { Example } from "../datasets/types.js";
 import { withCacheScope } from "../cache/stats.js";
 import { runEvaluators } from "../evaluators/run-evaluators.js";
 import { runIdOf } from "../record/naming.js";
+import { redactSecrets } from "../record/redact.js";
 import type { AttemptRecord, RunRecord } from "../record/types.js";
 import { recordError } from "./errors.js";
 import { toJsonValue } from "./json.js";
@@ -62,7 +63,7 @@ export class ExperimentExecutor {
         // Phoenix/Arize's exit_on_error: stop scheduling new runs; the ones in flight finish.
         this.#stopReason = `skipped: exitOnError after run ${example.id} #${repetition} failed`;
       }
-      return { kind: "run", record };
+      return { kind: "run", record: redactSecrets(record) };
     });
   }
 
