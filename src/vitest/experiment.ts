@@ -13,6 +13,7 @@ import type { RunRecord } from "../record/types.js";
 import { writeExperimentMeta, writeResultMeta, writeRunMeta } from "./meta.js";
 import { envOverrides } from "./env-overrides.js";
 import { runtime } from "./runtime.js";
+import { sanitizeText } from "../sinks/text-safety.js";
 import { resolveGateBaseline, updateBaselineFile } from "./baseline-hooks.js";
 
 /** A run's test case failed: its task, an evaluator, or a perRun bar. */
@@ -80,7 +81,9 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
             records.push(record);
             writeRunMeta(context.task.meta, record);
             const verdict = judgeRun(record, descriptor.gates);
-            if (verdict.failed) throw new RunFailedError(verdict.reasons.join("\n"));
+            // Reasons quote task errors and evaluator explanations (LLM text): bounded and
+            // stripped of escape sequences before Vitest prints them to the terminal.
+            if (verdict.failed) throw new RunFailedError(verdict.reasons.map((reason) => sanitizeText(reason)).join("\n"));
           });
         }
       }
