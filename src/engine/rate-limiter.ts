@@ -9,6 +9,11 @@ export interface RateLimiterOptions {
   backoffFactor?: number;
   /** Window over which accepted throughput is measured, in milliseconds. */
   windowMs?: number;
+  /**
+   * Pause after a rate-limit error when nothing was accepted yet (no throughput to measure) and the
+   * provider gave no Retry-After; doubles while such errors go on, up to 16 s. Default 1000 ms.
+   */
+  initialPauseMs?: number;
   now?: () => number;
 }
 
@@ -25,6 +30,8 @@ export interface RateLimiterOptions {
  * Errors from attempts that started before the last reduction carry stale information (they were
  * sent at the old rate) and do not reduce the rate again.
  */
+const MAX_BLIND_PAUSE_MS = 16_000;
+
 export class AdaptiveRateLimiter {
   readonly #minRate: number;
   readonly #growth: number;
@@ -41,8 +48,9 @@ export class AdaptiveRateLimiter {
   #lastGrowth = 0;
   #generation = 0;
   #successes: number[] = [];
-  #firstSuccess: number | undefined;
   #throttleEvents = 0;
+  readonly #initialPauseMs: number;
+  #blindPauseMs: number;
 
   constructor(options: RateLimiterOptions = {}) {
     this.#minRate = options.minRate ?? 0.1;
@@ -50,6 +58,8 @@ export class AdaptiveRateLimiter {
     this.#backoffFactor = options.backoffFactor ?? 0.95;
     this.#windowMs = options.windowMs ?? 2_000;
     this.#now = options.now ?? (() => performance.now());
+    this.#initialPauseMs = options.initialPauseMs ?? 1_000;
+    this.#blindPauseMs = this.#initialPauseMs;
   }
 
   /** The current rate in requests per second, or undefined while unlimited. */
@@ -96,9 +106,9 @@ export class AdaptiveRateLimiter {
   /** Records an accepted attempt. */
   onSuccess(): void {
     const now = this.#now();
-    this.#firstSuccess ??= now;
     this.#successes.push(now);
     this.#acceptedSinceAdjustment = true;
+    this.#blindPauseMs = this.#initialPauseMs;
     this.#trim(now);
   }
 
@@ -119,6 +129,20 @@ export class AdaptiveRateLimiter {
     if (this.#rate !== undefined && !this.#acceptedSinceAdjustment && now - this.#lastAdjustment < this.#windowMs) return;
     this.#throttleEvents++;
     const measured = this.#measuredRate(now);
+    if (this.#rate === undefined && measured === 0) {
+      // Refused before anything was accepted (another client spent the allowance): there is no
+      // throughput to measure, and a guessed rate would start far below the provider's limit and
+      // take minutes to grow back. Pause every start instead, longer while refusals go on, and
+      // stay unthrottled: the first burst the provider accepts after the pause gives a measurement.
+      // A Retry-After (applied above) is the provider's own answer and replaces the guess.
+      if (retryAfterMs === undefined) {
+        this.#pausedUntil = Math.max(this.#pausedUntil, now + this.#blindPauseMs);
+        this.#blindPauseMs = Math.min(this.#blindPauseMs * 2, Math.max(MAX_BLIND_PAUSE_MS, this.#initialPauseMs));
+      }
+      this.#lastAdjustment = now;
+      this.#generation++;
+      return;
+    }
     const next = measured > 0 ? measured * this.#backoffFactor : (this.#rate ?? 2) / 2;
     this.#rate = Math.max(this.#minRate, this.#rate === undefined ? next : Math.min(next, this.#rate * this.#backoffFactor));
     this.#lastAdjustment = now;
@@ -130,10 +154,13 @@ export class AdaptiveRateLimiter {
 
   #measuredRate(now: number): number {
     this.#trim(now);
-    if (this.#firstSuccess === undefined) return 0;
-    // A burst accepted in less than a second (a fresh provider window) is read as that second's
-    // allowance: dividing by its short span would overstate the rate many times over.
-    const span = Math.max(1_000, Math.min(this.#windowMs, now - this.#firstSuccess));
+    const oldest = this.#successes[0];
+    if (oldest === undefined) return 0;
+    // Measured from the oldest acceptance in the window, not from the window's start: a stretch
+    // in which the provider refused everything (its window still full) is not the provider's
+    // rate. A burst accepted in less than a second (a fresh provider window) is read as that
+    // second's allowance: dividing by its short span would overstate the rate many times over.
+    const span = Math.max(1_000, now - oldest);
     return (this.#successes.length * 1000) / span;
   }
 

@@ -48,13 +48,6 @@ describe("AdaptiveRateLimiter", () => {
     expect(limiter.rate).toBeCloseTo(40 * 0.95, 5);
   });
 
-  it("starts at a low rate when the very first attempt is refused (nothing accepted yet)", () => {
-    const { limiter, at } = limiterAt({ minRate: 0.5 });
-    at(10);
-    limiter.onRateLimited(0);
-    expect(limiter.rate).toBe(1);
-  });
-
   it("ignores errors from attempts that started before the last reduction (they were sent at the old rate)", () => {
     const { limiter, accept, at } = limiterAt();
     accept(60, 0, 2_000);
@@ -92,6 +85,20 @@ describe("AdaptiveRateLimiter", () => {
     expect(limiter.throttleEvents).toBe(2);
   });
 
+  it("measures from the oldest acceptance in the window, so a stretch refused by a still-full provider window does not count", () => {
+    const { limiter, accept, at } = limiterAt({ windowMs: 2_000 });
+    accept(40, 0, 50); // the provider's first second, accepted at once
+    limiter.onRateLimited(50);
+    const paced = limiter.rate!; // 38/s
+    // Refused until the provider's window slides past the burst, then accepted at the paced rate.
+    accept(Math.round(paced * 1.3), 1_000, 2_300);
+    at(2_300);
+    limiter.onRateLimited(2_290);
+    // Over the last two seconds (700 ms of them refused) only ~25/s were accepted; since the
+    // first acceptance in the window, the provider took the paced rate.
+    expect(limiter.rate!).toBeGreaterThan(paced * 0.9);
+  });
+
   it("reduces again when a whole window passes with refusals and no acceptance (the rate is far too high)", () => {
     const { limiter, accept, at } = limiterAt({ windowMs: 2_000 });
     accept(40, 0, 50);
@@ -103,8 +110,9 @@ describe("AdaptiveRateLimiter", () => {
   });
 
   it("never throttles below minRate", () => {
-    const { limiter, at } = limiterAt({ minRate: 0.5, windowMs: 1_000 });
-    for (let t = 0; t < 60_000; t += 1_100) {
+    const { limiter, at, accept } = limiterAt({ minRate: 0.5, windowMs: 1_000 });
+    accept(10, 0, 1_000);
+    for (let t = 1_000; t < 60_000; t += 1_100) {
       at(t);
       limiter.onRateLimited(t);
     }
@@ -161,6 +169,56 @@ describe("AdaptiveRateLimiter pacing (fake timers)", () => {
     await vi.advanceTimersByTimeAsync(4_900);
     expect(started).toBe(false);
     await vi.advanceTimersByTimeAsync(2_000);
+    await acquired;
+    expect(started).toBe(true);
+  });
+
+  it("when refused before anything was accepted, pauses every start (1 s, doubling while refusals go on) and stays unthrottled", async () => {
+    const limiter = new AdaptiveRateLimiter({ now: () => Date.now() });
+    const startedAt = (start: number) => {
+      let at: number | undefined;
+      const promise = limiter.acquire().then(() => {
+        at = Date.now() - start;
+      });
+      return { promise, at: () => at };
+    };
+    const t0 = Date.now();
+    limiter.onRateLimited(t0);
+    // No throughput was measured, so no rate is guessed.
+    expect(limiter.rate).toBeUndefined();
+    expect(limiter.throttleEvents).toBe(1);
+    const first = startedAt(t0);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(first.at()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    await first.promise;
+    expect(first.at()).toBe(1_000);
+    // Refused again after the pause, still nothing accepted: the next pause is twice as long.
+    const t1 = Date.now();
+    limiter.onRateLimited(t1);
+    const second = startedAt(t1);
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(second.at()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    await second.promise;
+    // Once something is accepted the pause resets; a refusal then measures a rate.
+    for (let i = 0; i < 20; i++) limiter.onSuccess();
+    const t2 = Date.now();
+    limiter.onRateLimited(t2);
+    expect(limiter.rate).toBeCloseTo(20 * 0.95, 5);
+  });
+
+  it("does not lengthen the pause for refusals of attempts that started before it", async () => {
+    const limiter = new AdaptiveRateLimiter({ now: () => Date.now() });
+    const t0 = Date.now();
+    limiter.onRateLimited(t0);
+    for (let i = 0; i < 23; i++) limiter.onRateLimited(t0 - 1);
+    expect(limiter.throttleEvents).toBe(1);
+    let started = false;
+    const acquired = limiter.acquire().then(() => {
+      started = true;
+    });
+    await vi.advanceTimersByTimeAsync(1_000);
     await acquired;
     expect(started).toBe(true);
   });
