@@ -13,6 +13,11 @@ export interface RateLimitedServerOptions {
   ratePerSecond: number;
   /** Sent as `Retry-After` (seconds) on every 429 when set. Real providers often send one; default none. */
   retryAfterSeconds?: number;
+  /**
+   * Start with the window already full, as when another client spent the allowance just before:
+   * every request of the first second is refused.
+   */
+  startSaturated?: boolean;
   port?: number;
 }
 
@@ -49,7 +54,7 @@ export async function startRateLimitedServer(options: RateLimitedServerOptions):
   const { ratePerSecond, retryAfterSeconds } = options;
   if (!(Number.isInteger(ratePerSecond) && ratePerSecond > 0)) throw new Error(`ratePerSecond must be a whole number > 0, got ${ratePerSecond}`);
   /** Times of accepted requests still inside the current window, oldest first. */
-  const window: number[] = [];
+  const window: number[] = options.startSaturated ? Array.from({ length: ratePerSecond }, () => performance.now()) : [];
   /** Every accepted request's time, for the statistics. */
   const acceptedAt: number[] = [];
   let refused = 0;
