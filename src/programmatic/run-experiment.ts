@@ -7,6 +7,7 @@ import type { EvaluationRecord, ExperimentResult, JsonObject, RunRecord } from "
 import { composeSinks } from "../sinks/compose.js";
 import type { ExperimentSink } from "../sinks/types.js";
 import { findPhoenixSink, type PhoenixServerIds } from "../sinks/phoenix-sink.js";
+import { startRunTracing } from "../tracing/run-tracing.js";
 
 export interface RunExperimentOptions<I = any, O = any, E = any> extends ExperimentOptions<I, O, E>, SinkOptions {
   /** Phoenix's `experiment_name`. */
@@ -15,6 +16,11 @@ export interface RunExperimentOptions<I = any, O = any, E = any> extends Experim
   sinks?: ExperimentSink[];
   /** Project root for the local store and relative dataset paths. Default: the working directory. */
   root?: string;
+  /**
+   * Spans for each task attempt and evaluator, exported to Phoenix (needs the OpenTelemetry
+   * packages). Default: on when uploading to Phoenix, unless `VITEST_EXPERIMENTS_TRACING=false`.
+   */
+  tracing?: boolean;
 }
 
 /** One evaluation, addressed by its run (Phoenix's `ExperimentEvaluationRun`). */
@@ -53,12 +59,13 @@ export interface RanExperiment {
  * or gate (read `result.status`), only for a declaration error.
  */
 export async function runExperiment<I = any, O = any, E = any>(options: RunExperimentOptions<I, O, E>): Promise<RanExperiment> {
-  const { experimentName, sinks: extraSinks = [], root = process.cwd(), junit = false, storeDir, colors, stepSummary = false, phoenix, ...experimentOptions } = options;
+  const { experimentName, sinks: extraSinks = [], root = process.cwd(), junit = false, storeDir, colors, stepSummary = false, phoenix, tracing, ...experimentOptions } = options;
   const prepared = await prepareExperiment(experimentName, experimentOptions);
   const { descriptor, examples } = prepared;
   const output = { log: (t: string) => console.log(t), warn: (t: string) => console.warn(t) };
   const defaultSinks = createDefaultSinks({ junit, stepSummary, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}), ...(phoenix !== undefined ? { phoenix } : {}) }, { output, root, watch: false });
   const sinks = composeSinks([...defaultSinks, ...extraSinks], output);
+  const traces = await startRunTracing({ prepared, phoenixSink: findPhoenixSink(defaultSinks), phoenix, tracing, output });
   await sinks.experimentStarted(descriptor, examples);
 
   const executor = new ExperimentExecutor(prepared);
@@ -70,6 +77,7 @@ export async function runExperiment<I = any, O = any, E = any>(options: RunExper
       Array.from({ length: descriptor.repetitions }, async (_, i) => {
         const outcome = await executor.run(example, i + 1);
         if (outcome.kind !== "run") return;
+        traces?.applyTraceIds(outcome.record);
         taskRuns.push(outcome.record);
         delivered = delivered.then(() => sinks.runCompleted(outcome.record, descriptor));
       }),
@@ -80,6 +88,7 @@ export async function runExperiment<I = any, O = any, E = any>(options: RunExper
   const result = buildResult(descriptor, taskRuns, { partial: taskRuns.length < expected });
   await sinks.experimentFinished(result);
   await sinks.close();
+  await traces?.finish();
 
   const order = new Map(examples.map((e, i) => [e.id, i]));
   taskRuns.sort((a, b) => order.get(a.exampleId)! - order.get(b.exampleId)! || a.repetition - b.repetition);

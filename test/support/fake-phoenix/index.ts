@@ -3,3 +3,4 @@ export type { FakePhoenix, FakePhoenixOptions, FaultKind, FaultOptions } from ".
 export { FakePhoenixState } from "./state.js";
 export type { ContractViolation, RequestLogEntry } from "./state.js";
 export { loadContract } from "./contract.js";
+export { decodeTraceExport, type DecodedSpan, type DecodedResourceSpans } from "./otlp.js";

@@ -88,7 +88,8 @@ export async function startFakePhoenix(options: FakePhoenixOptions = {}): Promis
     const method = req.method ?? "GET";
     const entry: RequestLogEntry = { method, path: url.pathname, query: url.search, status: 0 };
     state.requests.push(entry);
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    const raw = bytes.toString("utf8");
     if (faults?.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults!.latencyMs));
 
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -122,6 +123,12 @@ export async function startFakePhoenix(options: FakePhoenixOptions = {}): Promis
     }
 
     const contentType = req.headers["content-type"];
+    // OTLP/HTTP: Phoenix takes protobuf only. The export is kept raw for tests to inspect.
+    if (method === "POST" && url.pathname === "/v1/traces") {
+      if (contentType !== "application/x-protobuf") return send(415, `Unsupported content type: ${contentType ?? "(none)"}`);
+      state.traces.push(bytes);
+      return send(200, undefined);
+    }
     let body: unknown;
     if (raw.length > 0 && contentType?.startsWith("application/json")) {
       try {
@@ -206,11 +213,11 @@ export async function startFakePhoenix(options: FakePhoenixOptions = {}): Promis
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }

@@ -111,6 +111,8 @@ export class FakePhoenixState {
   readonly evaluations: EvaluationRow[] = [];
   readonly requests: RequestLogEntry[] = [];
   readonly violations: ContractViolation[] = [];
+  /** OTLP/HTTP protobuf export requests to /v1/traces, as received. */
+  readonly traces: Buffer[] = [];
   private readonly sequences = new Map<string, number>();
   private clock = Date.parse("2026-01-01T00:00:00.000Z");
 
