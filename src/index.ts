@@ -6,6 +6,23 @@ export { runExperiment, type RunExperimentOptions, type RanExperiment } from "./
 export { datasets, type FromFileOptions } from "./datasets/index.js";
 export { DatasetError } from "./datasets/errors.js";
 export { phoenix, PhoenixClient, PhoenixError, uploadPending } from "./phoenix/index.js";
+export {
+  logExperiment,
+  evaluateExperiment,
+  annotateRuns,
+  runsWithAddedEvaluations,
+  LogExperimentError,
+  EvaluateExperimentError,
+  type LogExperimentOptions,
+  type LoggedExperiment,
+  type TaskFields,
+  type EvaluatorColumns,
+  type EvaluateExperimentOptions,
+  type EvaluatedExperiment,
+  type EvaluatedRun,
+  type Annotation,
+  type PhoenixServerIds,
+} from "./phoenix/index.js";
 export { ExperimentDeclarationError } from "./declaration/errors.js";
 export type { ExperimentOptions, Task, TaskContext, Threshold, RateLimitErrorMatcher } from "./declaration/options.js";
 export type { Dataset, DatasetInput, DatasetSource, Example, ExampleInput } from "./datasets/types.js";
