@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { basename, extname, relative } from "node:path";
+import { basename, extname, isAbsolute, relative, resolve } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import type { JsonObject, JsonValue } from "../record/types.js";
 import { DatasetError } from "./errors.js";
-import { projectRoot, resolveFromRoot } from "./project-root.js";
-import type { DatasetInput, ExampleInput } from "./types.js";
+import { projectRoot } from "./project-root.js";
+import type { DatasetContext, DatasetInput, ExampleInput } from "./types.js";
 
 /** Column options for CSV files, named after Phoenix's dataset upload API. */
 export interface FromFileOptions {
@@ -23,7 +23,7 @@ export interface FromFileOptions {
   splitKey?: string;
 }
 
-type Loader = () => Promise<DatasetInput>;
+type Loader = (context?: DatasetContext) => Promise<DatasetInput>;
 
 /**
  * A dataset read from a `.json` (array of examples, or `{ name?, examples }`), `.jsonl` (one
@@ -31,15 +31,16 @@ type Loader = () => Promise<DatasetInput>;
  * when Vitest collects the experiment, not at import.
  */
 export function fromFile(path: string, options: FromFileOptions = {}): Loader {
-  return async () => {
-    const absolute = resolveFromRoot(path);
-    const shown = relative(projectRoot(), absolute) || absolute;
+  return async (context) => {
+    const root = context?.root ?? projectRoot();
+    const absolute = isAbsolute(path) ? path : resolve(root, path);
+    const shown = relative(root, absolute) || absolute;
     let text: string;
     try {
       text = await readFile(absolute, "utf8");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new DatasetError(shown, code === "ENOENT" ? `dataset file not found (resolved from the project root ${projectRoot()})` : `cannot read dataset file: ${(error as Error).message}`);
+      throw new DatasetError(shown, code === "ENOENT" ? `dataset file not found (resolved from the project root ${root})` : `cannot read dataset file: ${(error as Error).message}`);
     }
     const extension = extname(absolute).toLowerCase();
     const name = options.name ?? basename(absolute, extname(absolute));

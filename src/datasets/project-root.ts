@@ -1,5 +1,3 @@
-import { isAbsolute, resolve } from "node:path";
-
 const ROOT = Symbol.for("vitest-experiments.projectRoot");
 
 /** Called by the Vitest runner with the project's root; the programmatic path uses the cwd. */
@@ -9,9 +7,4 @@ export function setProjectRoot(root: string): void {
 
 export function projectRoot(): string {
   return ((globalThis as Record<symbol, unknown>)[ROOT] as string | undefined) ?? process.cwd();
-}
-
-/** Dataset paths resolve from the project root, wherever the eval file lives. */
-export function resolveFromRoot(path: string): string {
-  return isAbsolute(path) ? path : resolve(projectRoot(), path);
 }

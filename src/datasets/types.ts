@@ -44,5 +44,10 @@ export interface Dataset {
   source: string;
 }
 
+/** What a dataset function is told: the project root that relative paths resolve from. */
+export interface DatasetContext {
+  root: string;
+}
+
 /** What `dataset:` accepts: a dataset, a promise of one, or a function returning either. */
-export type DatasetSource = DatasetInput | Promise<DatasetInput> | (() => DatasetInput | Promise<DatasetInput>);
+export type DatasetSource = DatasetInput | Promise<DatasetInput> | ((context: DatasetContext) => DatasetInput | Promise<DatasetInput>);

@@ -27,6 +27,8 @@ export interface PreparedExperiment {
 export interface PrepareContext {
   /** Absolute path of the eval file, for error messages and baselines. */
   file?: string;
+  /** Relative dataset paths resolve from here. Default: the Vitest project root, else the working directory. */
+  root?: string;
   overrides?: OptionOverrides;
 }
 
@@ -46,7 +48,7 @@ export async function prepareExperiment(name: string, options: ExperimentOptions
 
   let dataset;
   try {
-    dataset = filterSplits(await resolveDataset(options.dataset), resolved.splits);
+    dataset = filterSplits(await resolveDataset(options.dataset, { root: context.root ?? projectRoot() }), resolved.splits);
   } catch (error) {
     throw new ExperimentDeclarationError(name, (error as Error).message, shownFile);
   }

@@ -60,7 +60,7 @@ export interface RanExperiment {
  */
 export async function runExperiment<I = any, O = any, E = any>(options: RunExperimentOptions<I, O, E>): Promise<RanExperiment> {
   const { experimentName, sinks: extraSinks = [], root = process.cwd(), junit = false, storeDir, colors, stepSummary = false, phoenix, tracing, ...experimentOptions } = options;
-  const prepared = await prepareExperiment(experimentName, experimentOptions);
+  const prepared = await prepareExperiment(experimentName, experimentOptions, { root });
   const { descriptor, examples } = prepared;
   const output = { log: (t: string) => console.log(t), warn: (t: string) => console.warn(t) };
   const defaultSinks = createDefaultSinks({ junit, stepSummary, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}), ...(phoenix !== undefined ? { phoenix } : {}) }, { output, root, watch: false });

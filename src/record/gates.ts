@@ -1,8 +1,12 @@
 import type { Direction, GateSpec, GateVerdict, RunRecord } from "./types.js";
 
-/** True when `score` reaches `bar` in the gate's direction. */
+/**
+ * True when `score` reaches `bar` in the gate's direction. Means and drops are sums of floats
+ * (0.9 - 0.85 is 0.05000000000000004), so a score within a hair of the bar reaches it.
+ */
 export function meetsBar(score: number, bar: number, direction: Direction): boolean {
-  return direction === "minimize" ? score <= bar : score >= bar;
+  const epsilon = 1e-9 * Math.max(1, Math.abs(bar));
+  return direction === "minimize" ? score <= bar + epsilon : score >= bar - epsilon;
 }
 
 /**

@@ -89,7 +89,7 @@ export function aRun(experiment: ExperimentDescriptor, shape: RunShape): RunReco
     : { ...base, status: "ok", output: shape.output ?? "an answer", error: null };
 }
 
-const EMPTY_STATS: ExperimentStats = { runs: 0, errors: 0, skipped: 0, retries: 0, rateLimited: 0, evaluators: [] };
+const EMPTY_STATS: ExperimentStats = { runs: 0, errors: 0, skipped: 0, retries: 0, rateLimited: 0, cacheHits: 0, cacheMisses: 0, evaluators: [] };
 
 export function aResult(experiment: ExperimentDescriptor, overrides: Partial<Omit<ExperimentResult, "experiment">> = {}): ExperimentResult {
   return { experiment, status: "passed", stats: EMPTY_STATS, gates: [], endTime: "2025-03-01T10:00:05.500Z", ...overrides };

@@ -19,7 +19,7 @@ function evaluatorStats(name: string, overrides: Partial<EvaluatorStats> = {}): 
 }
 
 function stats(evaluators: EvaluatorStats[], overrides: Partial<ExperimentStats> = {}): ExperimentStats {
-  return { runs: 4, errors: 1, skipped: 0, retries: 0, rateLimited: 0, evaluators, ...overrides };
+  return { runs: 4, errors: 1, skipped: 0, retries: 0, rateLimited: 0, cacheHits: 0, cacheMisses: 0, evaluators, ...overrides };
 }
 
 /** The rows of the first Markdown table in `markdown`, split into cells on unescaped pipes. */

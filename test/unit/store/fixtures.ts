@@ -79,7 +79,7 @@ export function result(experiment: ExperimentDescriptor, runs: RunRecord[], stat
       errors: runs.filter((r) => r.status === "error").length,
       skipped: 0,
       retries: 0,
-      rateLimited: 0,
+      rateLimited: 0, cacheHits: 0, cacheMisses: 0,
       evaluators: names.map((name) => {
         const scores = runs.map((r) => (r.status === "error" ? 0 : r.evaluations.find((e) => e.name === name)?.score ?? null)).filter((s): s is number => s !== null);
         const mean = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
