@@ -64,12 +64,15 @@ export function formatSummary(result: ExperimentResult, runs: readonly RunLine[]
     out.push(p.fail(`  failed runs (${failed.length})`));
     for (const run of failed) out.push(p.fail(`    ✗ ${truncateLine(`${clean(run.name)}: ${run.reasons.map(clean).join("; ")}`)}`));
   }
-  const worst = lowestScoring(runs.filter((r) => !r.failed), options.worst ?? 3);
+  const maximized = new Set(stats.evaluators.filter((e) => e.direction === "maximize").map((e) => e.name));
+  const worst = lowestScoring(runs.filter((r) => !r.failed), maximized, options.worst ?? 3);
   if (worst.length > 0) {
     out.push(p.dim("  lowest-scoring runs"));
     for (const run of worst) {
       const scores = Object.entries(run.scores).map(([k, v]) => `${k}=${v === null ? "–" : formatNumber(v)}`).join(" ");
-      const why = Object.values(run.explanations)[0];
+      // The explanation of the evaluator that scored this run lowest says what went wrong.
+      const lowest = Object.entries(run.scores).filter(([name, v]) => v !== null && maximized.has(name)).sort((a, b) => a[1]! - b[1]!)[0]?.[0];
+      const why = lowest !== undefined ? run.explanations[lowest] : undefined;
       out.push(p.dim(`    · ${truncateLine(`${clean(run.name)}  ${scores}${why ? ` — ${clean(why)}` : ""}`)}`));
     }
   }
@@ -105,15 +108,20 @@ function evaluatorRow(e: EvaluatorStats, width: number, previous: number | undef
   return row;
 }
 
-/** Runs with the lowest mean score, ties broken by name so the list is stable. */
-function lowestScoring(runs: readonly RunLine[], count: number): RunLine[] {
+/**
+ * The runs scoring lowest on the evaluators where higher is better (minimize evaluators such as
+ * latency are on other scales), ties broken by name so the list is stable. Runs as good as the
+ * best run are not "lowest", so an experiment where every run is perfect lists none.
+ */
+function lowestScoring(runs: readonly RunLine[], maximized: ReadonlySet<string>, count: number): RunLine[] {
   const meanOf = (r: RunLine) => {
-    const scores = Object.values(r.scores).filter((s): s is number => s !== null);
-    return scores.length === 0 ? Number.POSITIVE_INFINITY : scores.reduce((a, b) => a + b, 0) / scores.length;
+    const scores = Object.entries(r.scores).filter(([name, s]) => maximized.has(name) && s !== null).map(([, s]) => s as number);
+    return scores.length === 0 ? undefined : scores.reduce((a, b) => a + b, 0) / scores.length;
   };
-  return runs
-    .map((r) => ({ r, m: meanOf(r) }))
-    .filter(({ m }) => Number.isFinite(m) && m < 1)
+  const scored = runs.map((r) => ({ r, m: meanOf(r) })).filter((x): x is { r: RunLine; m: number } => x.m !== undefined);
+  const best = Math.max(...scored.map((x) => x.m));
+  return scored
+    .filter(({ m }) => m < best)
     .sort((a, b) => a.m - b.m || a.r.name.localeCompare(b.r.name))
     .slice(0, count)
     .map(({ r }) => r);
