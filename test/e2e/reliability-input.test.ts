@@ -187,9 +187,9 @@ describe("Phoenix mistakes", () => {
   });
 
   test.each([
-    ["unreachable", () => "http://127.0.0.1:9", { PHOENIX_API_KEY: SECRET }, /ECONNREFUSED .*\(is Phoenix running at http:\/\/127\.0\.0\.1:9\?\)/],
-    ["wrong API key (401)", () => fake.url, { PHOENIX_API_KEY: "sk-wrong-key-000000" }, /401 Invalid token — check PHOENIX_API_KEY/],
-    ["not a Phoenix server", () => notPhoenixUrl, {}, /does not look like a Phoenix server: .*Check PHOENIX_HOST/],
+    ["unreachable", (): string => "http://127.0.0.1:9", { PHOENIX_API_KEY: SECRET }, /ECONNREFUSED .*\(is Phoenix running at http:\/\/127\.0\.0\.1:9\?\)/],
+    ["wrong API key (401)", (): string => fake.url, { PHOENIX_API_KEY: "sk-wrong-key-000000" }, /401 Invalid token — check PHOENIX_API_KEY/],
+    ["not a Phoenix server", (): string => notPhoenixUrl, {}, /does not look like a Phoenix server: .*Check PHOENIX_HOST/],
   ] as const)("PHOENIX_HOST %s: the tests still pass, the runs are kept locally, and a warning says what is wrong and what to do", async (_what, host, env, pattern) => {
     const project = await createFixtureProject({ "evals/qa.eval.ts": EVAL });
     const run = await project.vitest(["run", "--project", "evals"], { env: { PHOENIX_HOST: host(), ...env } });
