@@ -179,4 +179,31 @@ describe("uploads to Phoenix from the real vitest binary", () => {
     expect(failed.output).toContain("401 Invalid token");
     expect(server.state.experiments).toHaveLength(0);
   });
+
+  test("the built bin reads the uploaded experiment back from Phoenix, annotates it and logs pre-computed runs", async () => {
+    const server = await fake({ apiKey: API_KEY });
+    const project = await createFixtureProject({ "evals/qa.eval.ts": EVAL() });
+    const run = await project.vitest(["run", "--project", "evals"], { env: phoenixEnv(server) });
+    expect(run.exitCode, run.output).toBe(0);
+    const experimentId = server.state.experimentJson(server.state.experiments[0]!).id;
+
+    const show = await runNode([CLI, "phoenix", "show", "qa"], project.dir, phoenixEnv(server));
+    expect(show.exitCode, show.output).toBe(0);
+    expect(show.stdout).toContain(`qa (${experimentId})`);
+    expect(show.stdout).toMatch(/exact_match\s+0\.667\s+6/);
+
+    await project.write("labels.jsonl", `${JSON.stringify({ example_id: "capital-es", repetition: 2, name: "reviewed", label: "wrong city" })}\n`);
+    const annotate = await runNode([CLI, "annotate", "qa", "--file", "labels.jsonl"], project.dir, phoenixEnv(server));
+    expect(annotate.exitCode, annotate.output).toBe(0);
+    const reviewed = server.state.evaluationsOf(experimentId).filter((e) => e.name === "reviewed");
+    expect(reviewed.map((e) => [e.result?.label, e.annotatorKind])).toEqual([["wrong city", "HUMAN"]]);
+
+    await project.write("offline-set.jsonl", '{"id":"capital-fr","input":{"question":"capital of France?"},"output":"Paris"}\n');
+    await project.write("offline.csv", "example_id,output,score\ncapital-fr,Paris,1\n");
+    const log = await runNode([CLI, "log", "--dataset", "offline-set.jsonl", "--file", "offline.csv", "--evaluator", "score"], project.dir, phoenixEnv(server));
+    expect(log.exitCode, log.output).toBe(0);
+    expect(log.stdout).toMatch(/Logged experiment offline \(\S+\): 1 runs → http/);
+    expect(server.state.violations).toEqual([]);
+    expect(show.output + annotate.output + log.output).not.toContain(API_KEY);
+  });
 });
