@@ -41,7 +41,7 @@ interface Outcome {
  * through runExperiment() (adaptive limiter) and through a fixed-concurrency loop with naive retry.
  */
 export async function runW4(mode: Mode, _context: WorkloadContext): Promise<WorkloadReport> {
-  const runs = mode === "quick" ? 300 : 600;
+  const runs = mode === "quick" ? 250 : 600;
   const repetitions = mode === "quick" ? 1 : 3;
   const product = await loadProduct();
 
