@@ -49,6 +49,9 @@ export class AdaptiveRateLimiter {
   #generation = 0;
   #successes: number[] = [];
   #throttleEvents = 0;
+  /** Highest accepted throughput seen (decaying), and when: the floor under every reduction. */
+  #peak = 0;
+  #peakAt = 0;
   readonly #initialPauseMs: number;
   #blindPauseMs: number;
 
@@ -107,9 +110,31 @@ export class AdaptiveRateLimiter {
   onSuccess(): void {
     const now = this.#now();
     this.#successes.push(now);
+    this.#trim(now);
     this.#acceptedSinceAdjustment = true;
     this.#blindPauseMs = this.#initialPauseMs;
-    this.#trim(now);
+    // The peak is read over at least a quarter second: long enough not to mistake a burst of
+    // concurrent starts for a rate, short enough to be known before the first reductions.
+    const oldest = this.#successes[0]!;
+    const span = now - oldest;
+    if (span >= 250) {
+      const measured = (this.#successes.length * 1000) / span;
+      if (measured >= this.#decayedPeak(now)) {
+        this.#peak = measured;
+        this.#peakAt = now;
+      }
+    }
+  }
+
+  /**
+   * Half the best throughput the provider accepted recently (half-life 60 s). A provider that
+   * refuses a share of requests whatever their rate (a quota shared with other clients, a flaky
+   * gateway) looks like a rate limit at every 429; without a floor each reduction lowers the
+   * accepted throughput and the next reduction follows it down to a crawl. A real rate limit R
+   * never accepted more than R, so the floor (R/2) never binds there.
+   */
+  #decayedPeak(now: number): number {
+    return this.#peak * 0.5 ** ((now - this.#peakAt) / 60_000);
   }
 
   /**
@@ -127,6 +152,8 @@ export class AdaptiveRateLimiter {
     // reducing on each of them collapses the rate far below the limit. Reduce again only once the
     // new rate was accepted at least once, or a whole window passed without any acceptance.
     if (this.#rate !== undefined && !this.#acceptedSinceAdjustment && now - this.#lastAdjustment < this.#windowMs) return;
+    // One reduction per half window: the errors right after a reduction say nothing new.
+    if (this.#rate !== undefined && now - this.#lastAdjustment < this.#windowMs / 2) return;
     this.#throttleEvents++;
     const measured = this.#measuredRate(now);
     if (this.#rate === undefined && measured === 0) {
@@ -144,7 +171,8 @@ export class AdaptiveRateLimiter {
       return;
     }
     const next = measured > 0 ? measured * this.#backoffFactor : (this.#rate ?? 2) / 2;
-    this.#rate = Math.max(this.#minRate, this.#rate === undefined ? next : Math.min(next, this.#rate * this.#backoffFactor));
+    const reduced = this.#rate === undefined ? next : Math.min(next, this.#rate * this.#backoffFactor);
+    this.#rate = Math.max(this.#minRate, this.#decayedPeak(now) / 2, reduced);
     this.#lastAdjustment = now;
     this.#acceptedSinceAdjustment = false;
     this.#lastGrowth = now;

@@ -14,12 +14,11 @@ import { parseReport } from "../unit/sinks/junit-xml.js";
  */
 const RUNS = Number(process.env.SOAK_RUNS ?? 5000);
 /**
- * Share of task attempts answered 429. The issue asks for 10% (`SOAK_RATE_LIMITED=0.1`), but 429s
- * that arrive at random, whatever the request rate, keep the adaptive limiter backing off: 500
- * runs then take ~100 s on 2 cores, so `npm test` runs the soak without them until the limiter
- * tells random 429s from a real rate limit. Rate-limit handling has its own acceptance test.
+ * Share of task attempts answered 429, at random whatever the request rate (10%, as the issue
+ * asks). The adaptive limiter keeps at least half of the throughput it saw accepted, so such
+ * refusals slow the soak down but cannot drive it into a crawl.
  */
-const RATE_LIMITED = Number(process.env.SOAK_RATE_LIMITED ?? 0);
+const RATE_LIMITED = Number(process.env.SOAK_RATE_LIMITED ?? 0.1);
 
 const SOAK = `import { experiment } from "vitest-experiments";
 /** mulberry32: a seeded, reproducible stream. */
@@ -63,7 +62,7 @@ test(`${RUNS} runs with task failures, evaluator errors, 429s and a flaky Phoeni
   const project = await createFixtureProject({ "evals/soak.eval.ts": SOAK });
   const run = await project.vitest(["run", "--project", "evals", "--reporter=dot"], {
     env: { PHOENIX_HOST: fake.url, VITEST_EXPERIMENTS_JUNIT: "reports/junit.xml" },
-    timeoutMs: 170_000,
+    timeoutMs: 480_000,
   });
   // Some tasks fail for good (both attempts), so the run fails; everything must still be there.
   expect(run.exitCode, run.output.slice(-3000)).toBe(1);
@@ -103,4 +102,4 @@ test(`${RUNS} runs with task failures, evaluator errors, 429s and a flaky Phoeni
   expect(serverRuns.filter((r) => r.error !== null)).toHaveLength(failed.length);
   expect(fake.state.evaluationsOf(id)).toHaveLength(evaluations.length);
   expect(fake.state.violations).toEqual([]);
-}, 180_000);
+}, 500_000);

@@ -112,11 +112,26 @@ describe("AdaptiveRateLimiter", () => {
   it("never throttles below minRate", () => {
     const { limiter, at, accept } = limiterAt({ minRate: 0.5, windowMs: 1_000 });
     accept(10, 0, 1_000);
-    for (let t = 1_000; t < 60_000; t += 1_100) {
+    // Long enough for the floor of half the (decaying) peak throughput to fall away.
+    for (let t = 1_000; t < 900_000; t += 1_100) {
       at(t);
       limiter.onRateLimited(t);
     }
     expect(limiter.rate).toBe(0.5);
+  });
+
+  it("does not crawl when the provider refuses a share of requests whatever their rate", () => {
+    const { limiter, accept } = limiterAt({ windowMs: 2_000 });
+    accept(200, 0, 1_000); // 200/s accepted before the first refusal
+    limiter.onRateLimited(1_000);
+    // From then on the provider accepts 90% of what is sent and refuses 10%, at any rate.
+    for (let t = 1_000; t < 61_000; t += 1_000) {
+      accept(Math.max(1, Math.round(0.9 * limiter.rate!)), t, t + 1_000);
+      limiter.onRateLimited(t + 1_000);
+    }
+    // Each refusal alone would cut the rate to 95% of 90% of itself; the floor keeps it at least
+    // half of what the provider was seen to accept.
+    expect(limiter.rate!).toBeGreaterThanOrEqual(0.5 * 200 * 0.5 ** (60 / 60) - 1e-9);
   });
 
   it("grows the rate again while nothing is refused, but not far past what was accepted", async () => {
