@@ -36,8 +36,8 @@ export interface SinkContext {
 
 /**
  * The sinks the reporter and `runExperiment()` write to, as the options and environment say. The
- * store comes before Phoenix: the upload keeps its bookkeeping (what is still pending) in the
- * experiment the store has just opened.
+ * store comes first: the upload keeps its bookkeeping (what is still pending) in the experiment
+ * the store has just opened.
  */
 export function createDefaultSinks(options: SinkOptions, context: SinkContext): ExperimentSink[] {
   const env = context.env ?? process.env;
@@ -50,8 +50,6 @@ export function createDefaultSinks(options: SinkOptions, context: SinkContext): 
 
   const sinks: ExperimentSink[] = [];
   if (store) sinks.push(createStoreSink(store));
-  if (phoenix) sinks.push(phoenix);
-  // After the store and the upload, so the summary can link to where the experiment went.
   sinks.push(
     createSummarySink({
       output: context.output,
@@ -69,6 +67,9 @@ export function createDefaultSinks(options: SinkOptions, context: SinkContext): 
   if (stepSummary) {
     sinks.push(createStepSummarySink({ path: stepSummary, baselineFor: stepSummaryComparison, linkFor: (result) => linkFor(result.experiment) }));
   }
+  // Last: finishing an experiment waits for its uploads, which must not hold back the local
+  // sinks (a slow Phoenix during an interrupt would otherwise cost the summary and JUnit).
+  if (phoenix) sinks.push(phoenix);
   return sinks;
 }
 

@@ -155,7 +155,7 @@ export function createPhoenixSink(options: PhoenixSinkOptions): PhoenixSink {
         const kept = store
           ? `They are kept in the local store and will be uploaded by the next run, or now with \`npx vitest-experiments upload ${experiment.id}\`.`
           : "No local store is configured, so they will not be retried.";
-        output.warn(`Phoenix upload of experiment "${experiment.name}" failed: ${what}. ${failure}. ${kept}`);
+        output.warn(`Phoenix upload of experiment "${experiment.name}" failed: ${what}. ${failure.replace(/\.+$/, "")}. ${kept}`);
       }
       await entry.bookkeeper.flush();
     },

@@ -1,4 +1,5 @@
 import type { CliCommand } from "../command.js";
+import { phoenixDelete } from "./phoenix.js";
 import { CliError, storeFor } from "../context.js";
 import { resolveExperiment } from "../resolve-experiment.js";
 
@@ -8,7 +9,9 @@ export const deleteCommand: CliCommand = {
       .command("delete")
       .description("delete one experiment and its runs from the store")
       .argument("<experiment>", "experiment id (or a unique prefix), or name for the latest of that name")
-      .action(async (ref: string, _options: object, command) => {
+      .option("--phoenix", "delete the experiment on the Phoenix server (PHOENIX_HOST) instead of the local store")
+      .action(async (ref: string, options: { phoenix?: boolean }, command) => {
+        if (options.phoenix) return phoenixDelete(context, command, ref, {});
         const store = storeFor(context, command);
         const { experiment, runCount } = await resolveExperiment(store, ref);
         if (!(await store.deleteExperiment(experiment.id))) throw new CliError(`Experiment ${experiment.id} was already gone from ${store.dir}.`);

@@ -1,5 +1,6 @@
 import { formatNumber } from "../../record/gates.js";
 import type { CliCommand } from "../command.js";
+import { phoenixList } from "./phoenix.js";
 import { storeFor } from "../context.js";
 import { CliError } from "../context.js";
 import { cell, renderTable } from "../format/table.js";
@@ -12,7 +13,9 @@ export const listCommand: CliCommand = {
       .description("list stored experiments, newest first")
       .option("--dataset <name>", "only experiments on this dataset")
       .option("--json", "print JSON (experiment, result, status, runCount per experiment)")
-      .action(async (options: { dataset?: string; json?: boolean }, command) => {
+      .option("--phoenix", "read the experiments on the Phoenix server (PHOENIX_HOST) instead of the local store")
+      .action(async (options: { dataset?: string; json?: boolean; phoenix?: boolean }, command) => {
+        if (options.phoenix) return phoenixList(context, options);
         const store = storeFor(context, command);
         const summaries = await store.listExperiments(options.dataset === undefined ? {} : { dataset: options.dataset });
         if (summaries.length === 0) {

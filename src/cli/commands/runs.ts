@@ -1,5 +1,7 @@
 import { Option } from "commander";
 import type { CliCommand } from "../command.js";
+import { CliError } from "../context.js";
+import { phoenixRuns } from "./phoenix.js";
 import { storeFor } from "../context.js";
 import { jsonLines, runsCsv, runsTable } from "../format/runs.js";
 import { resolveExperiment } from "../resolve-experiment.js";
@@ -11,7 +13,12 @@ export const runsCommand: CliCommand = {
       .description("list the runs of one experiment with their scores")
       .argument("<experiment>", "experiment id (or a unique prefix), or name for the latest of that name")
       .addOption(new Option("--format <format>", "output format").choices(["table", "json", "jsonl", "csv"]).default("table"))
-      .action(async (ref: string, options: { format: "table" | "json" | "jsonl" | "csv" }, command) => {
+      .option("--phoenix", "the experiment on the Phoenix server (PHOENIX_HOST) instead of the local store")
+      .action(async (ref: string, options: { format: "table" | "json" | "jsonl" | "csv"; phoenix?: boolean }, command) => {
+        if (options.phoenix) {
+          if (options.format === "csv") throw new CliError("--format csv is not available with --phoenix; use table, json or jsonl");
+          return phoenixRuns(context, command, ref, { format: options.format });
+        }
         const { experiment, runs } = await resolveExperiment(storeFor(context, command), ref);
         const out = context.io.stdout;
         switch (options.format) {

@@ -1,5 +1,6 @@
 import { describeVerdict, formatNumber } from "../../record/gates.js";
 import type { CliCommand } from "../command.js";
+import { phoenixShow } from "./phoenix.js";
 import { storeFor } from "../context.js";
 import { cell, renderTable } from "../format/table.js";
 import { resolveExperiment } from "../resolve-experiment.js";
@@ -11,7 +12,9 @@ export const showCommand: CliCommand = {
       .description("show one experiment: dataset, configuration, evaluator statistics and gate verdicts")
       .argument("<experiment>", "experiment id (or a unique prefix), or name for the latest of that name")
       .option("--json", "print JSON (everything but the runs; see `runs`)")
-      .action(async (ref: string, options: { json?: boolean }, command) => {
+      .option("--phoenix", "read the experiments on the Phoenix server (PHOENIX_HOST) instead of the local store")
+      .action(async (ref: string, options: { json?: boolean; phoenix?: boolean }, command) => {
+        if (options.phoenix) return phoenixShow(context, command, ref, options);
         const stored = await resolveExperiment(storeFor(context, command), ref);
         const { experiment, result, status, runCount, events, problems, file } = stored;
         if (options.json) {

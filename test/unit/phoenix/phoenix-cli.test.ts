@@ -72,6 +72,25 @@ describe("vitest-experiments phoenix …", () => {
     expect(list.stdout + runs.stdout).not.toContain(API_KEY);
   });
 
+  it("offers the same as --phoenix on the local list, show, runs and delete commands", async () => {
+    const { dir, ran, env } = await uploaded();
+    for (const [local, remote] of [
+      [["list", "--phoenix"], ["phoenix", "list"]],
+      [["show", "arith", "--phoenix"], ["phoenix", "show", "arith"]],
+      [["runs", "arith", "--phoenix", "--format", "json"], ["phoenix", "runs", "arith", "--format", "json"]],
+    ]) {
+      const viaFlag = await cli(dir, env, ...local!);
+      expect(viaFlag.code, viaFlag.stderr).toBe(0);
+      expect(viaFlag.stdout).toBe((await cli(dir, env, ...remote!)).stdout);
+    }
+    const csv = await cli(dir, env, "runs", "arith", "--phoenix", "--format", "csv");
+    expect(csv.code).toBe(1);
+    expect(csv.stderr).toContain("--format csv is not available with --phoenix");
+    const deleted = await cli(dir, env, "delete", ran.experimentId, "--phoenix");
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect((await cli(dir, env, "phoenix", "show", ran.experimentId)).code).toBe(1);
+  });
+
   it("deletes an experiment from the server", async () => {
     const { server, dir, ran, env } = await uploaded();
     const deleted = await cli(dir, env, "phoenix", "delete", ran.experimentId);
