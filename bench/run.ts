@@ -5,7 +5,7 @@
  * other) and writes bench/RESULTS.md. Every ratio compares figures taken in this same run.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { hotFunctions, readCpuProfile } from "./lib/cpu-profile.js";
@@ -91,5 +91,8 @@ if (values.profile) {
   }
 }
 const command = `npm run bench${mode === "quick" ? " -- --quick" : ""}${values.only ? ` (only ${selected.join(", ")})` : ""}`;
-writeFileSync(out, renderResults(mode, machine, reports, command));
+// The written analysis of what bounds missed targets travels with every regenerated file.
+const analysisPath = join(REPO_ROOT, "bench/ANALYSIS.md");
+const analysis = existsSync(analysisPath) ? `\n${readFileSync(analysisPath, "utf8")}` : "";
+writeFileSync(out, renderResults(mode, machine, reports, command) + analysis);
 log(`wrote ${relative(process.cwd(), out)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
