@@ -39,21 +39,24 @@ async function runOne(
   const start = new Date().toISOString();
   const base = { name: evaluator.name, kind: evaluator.kind, startTime: start, traceId: null, metadata: {} };
   const outcome = await resilientCall(
-    async (signal) =>
-      normalizeResult(
+    async (signal) => {
+      // Each evaluator gets its own copies: one evaluator mutating its arguments must not change
+      // what the next one sees. One copy of the example serves all its fields (two copies per
+      // evaluator instead of six: cloning was a sixth of a worker's time at 100,000 runs).
+      const copy = structuredClone(example);
+      return normalizeResult(
         await evaluator.evaluate({
-          // Each evaluator gets its own copies: one evaluator mutating its arguments must not
-          // change what the next one sees.
-          input: structuredClone(example.input),
+          input: copy.input,
           output: structuredClone(run.output),
-          expected: structuredClone(example.expected),
-          reference: structuredClone(example.expected),
-          metadata: structuredClone(example.metadata),
-          example: structuredClone(example),
+          expected: copy.expected,
+          reference: copy.expected,
+          metadata: copy.metadata,
+          example: copy,
           run,
           signal,
         }),
-      ),
+      );
+    },
     {
       timeout: options.timeout,
       retries: evaluator.kind === "LLM" ? options.retries : 0,

@@ -170,4 +170,26 @@ experiment("bad", {
     for (const id of ["capital-fr", "capital-it", "capital-de", "capital-es"]) expect(text).toContain(`"exampleId":"${id}"`);
     expect(text).toContain('"status":"passed"');
   });
+
+  test("Vitest starts only as many run tests at once as the experiment's concurrency", async () => {
+    const project = await createFixtureProject({
+      "evals/paced.eval.ts": `import { beforeEach, afterEach } from "vitest";
+import { experiment } from "vitest-experiments";
+let started = 0;
+let finished = 0;
+let most = 0;
+beforeEach(() => { started++; most = Math.max(most, started - finished); });
+afterEach(() => { finished++; });
+experiment("paced", {
+  dataset: { name: "d", examples: Array.from({ length: 8 }, (_, i) => ({ id: "e" + i, input: i })) },
+  task: async ({ input }) => { await new Promise((r) => setTimeout(r, 20)); return input; },
+  evaluators: { in_flight: () => ({ score: most, explanation: "most run tests started and not finished: " + most }) },
+  thresholds: { in_flight: { perRun: 2, direction: "minimize" } },
+  concurrency: 2,
+});
+`,
+    });
+    const run = await project.vitest(["run", "--project", "evals"]);
+    expect(run.exitCode, run.output).toBe(0);
+  });
 });
