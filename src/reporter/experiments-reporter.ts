@@ -3,8 +3,10 @@ import { buildResult } from "../record/stats.js";
 import type { ExperimentDescriptor, RunRecord } from "../record/types.js";
 import { composeSinks } from "../sinks/compose.js";
 import type { ExperimentSink, SinkOutput } from "../sinks/types.js";
-import { readExperimentMeta, readResultMeta, readRunMeta } from "../vitest/meta.js";
+import { readExperimentMeta, readResultMeta, readRunMeta, readSpansMeta } from "../vitest/meta.js";
 import { createDefaultSinks, type SinkOptions } from "./default-sinks.js";
+import { createTraceSink } from "./trace-sink.js";
+import type { SpanExportSink } from "../tracing/span-export-sink.js";
 import { holdExitOnSignals } from "./interrupt-signals.js";
 
 export type ExperimentsReporterOptions = SinkOptions;
@@ -22,6 +24,8 @@ export class ExperimentsReporter implements Reporter {
   readonly [MARK] = true;
   #vitest: Vitest | undefined;
   #sinks: Required<ExperimentSink> | undefined;
+  /** Exports the spans runs recorded in the workers, when tracing is on (created with the sinks). */
+  #traces: SpanExportSink | undefined;
   #queue: Promise<void> = Promise.resolve();
   /** Experiments started and not finished in this test run, by descriptor id, with the runs already handed to the sinks. */
   #open = new Map<string, { descriptor: ExperimentDescriptor; suite: TestSuite; delivered: Set<string> }>();
@@ -44,6 +48,7 @@ export class ExperimentsReporter implements Reporter {
   onTestRunStart(): void {
     this.#open.clear();
     this.#sinks = undefined;
+    this.#traces = undefined;
   }
 
   onTestSuiteReady(suite: TestSuite): void {
@@ -60,7 +65,7 @@ export class ExperimentsReporter implements Reporter {
     // Not open any more: #finish already handed this run over.
     if (!open || open.delivered.has(run.runId)) return;
     open.delivered.add(run.runId);
-    this.#enqueue((sinks) => sinks.runCompleted(run, open.descriptor));
+    this.#deliver(testCase, run, open.descriptor);
   }
 
   onTestSuiteResult(suite: TestSuite): void {
@@ -100,7 +105,7 @@ export class ExperimentsReporter implements Reporter {
       // every run the suite holds reaches the sinks before the experiment's end.
       if (!delivered.has(run.runId)) {
         delivered.add(run.runId);
-        this.#enqueue((sinks) => sinks.runCompleted(run, descriptor));
+        this.#deliver(test, run, descriptor);
       }
     }
     // Without the gates test's own verdict (filtered out with -t, or interrupted), the gates are
@@ -112,12 +117,26 @@ export class ExperimentsReporter implements Reporter {
     this.#enqueue((sinks) => sinks.experimentFinished(final));
   }
 
+  /** A run to the sinks, its spans (recorded in the worker) to the trace export just before. */
+  #deliver(test: TestCase, run: RunRecord, descriptor: ExperimentDescriptor): void {
+    const spans = readSpansMeta(test.meta());
+    this.#enqueue((sinks) => {
+      if (spans.length > 0) this.#traces?.collect(descriptor, spans);
+      return sinks.runCompleted(run, descriptor);
+    });
+  }
+
   #enqueue(call: (sinks: Required<ExperimentSink>) => void | Promise<void>): void {
-    const sinks = (this.#sinks ??= composeSinks(
-      createDefaultSinks(this.options, { output: this.#output(), previousMeans: this.#previousMeans, root: this.#vitest?.config.root ?? process.cwd(), watch: this.#vitest?.config.watch ?? false }),
-      this.#output(),
-    ));
+    const sinks = (this.#sinks ??= this.#createSinks());
     this.#queue = this.#queue.then(() => call(sinks)).catch((error) => this.#output().warn(`vitest-experiments: ${String(error)}`));
+  }
+
+  #createSinks(): Required<ExperimentSink> {
+    const output = this.#output();
+    const defaults = createDefaultSinks(this.options, { output, previousMeans: this.#previousMeans, root: this.#vitest?.config.root ?? process.cwd(), watch: this.#vitest?.config.watch ?? false });
+    // After the Phoenix sink: an experiment's spans are exported once the server named its project.
+    this.#traces = createTraceSink(this.options, defaults, output);
+    return composeSinks(this.#traces ? [...defaults, this.#traces] : defaults, output);
   }
 
   #output(): SinkOutput {

@@ -10,7 +10,8 @@ import { describeVerdict, gatesFailed, judgeRun } from "../record/gates.js";
 import { GATES_TEST_NAME, runTestName } from "../record/naming.js";
 import { buildResult } from "../record/stats.js";
 import type { RunRecord } from "../record/types.js";
-import { writeExperimentMeta, writeResultMeta, writeRunMeta } from "./meta.js";
+import { writeExperimentMeta, writeResultMeta, writeRunMeta, writeSpansMeta } from "./meta.js";
+import { startWorkerTracing } from "../tracing/worker-tracing.js";
 import { envOverrides } from "./env-overrides.js";
 import { runtime } from "./runtime.js";
 import { sanitizeText } from "../sinks/text-safety.js";
@@ -68,6 +69,8 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
     suite(name, { meta }, async () => {
       const prepared = await prepareExperiment(name, options, { ...(file ? { file } : {}), overrides: envOverrides() });
       const { descriptor, examples } = prepared;
+      // Before the executor: tracing wraps the prepared task and evaluators.
+      const tracing = await startWorkerTracing(prepared);
       const executor = new ExperimentExecutor(prepared);
       const records: RunRecord[] = [];
 
@@ -77,8 +80,12 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
             runtime().active.add(executor);
             const outcome = await executor.run(example, repetition, context.signal);
             if (outcome.kind === "skipped") return context.skip(outcome.reason);
-            const record = outcome.record;
+            const record = tracing ? tracing.applyTraceIds(outcome.record) : outcome.record;
             records.push(record);
+            if (tracing) {
+              const spans = tracing.takeSpans(record);
+              if (spans.length > 0) writeSpansMeta(context.task.meta, spans);
+            }
             writeRunMeta(context.task.meta, record);
             const verdict = judgeRun(record, descriptor.gates);
             // Reasons quote task errors and evaluator explanations (LLM text): bounded and

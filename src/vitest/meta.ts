@@ -5,6 +5,7 @@
  */
 import type { Example } from "../datasets/types.js";
 import type { ExperimentDescriptor, ExperimentResult, RunRecord } from "../record/types.js";
+import { isSpanJson, type SpanJson } from "../tracing/span-json.js";
 
 export interface ExperimentMeta {
   descriptor: ExperimentDescriptor;
@@ -14,6 +15,7 @@ export interface ExperimentMeta {
 const EXPERIMENT = "vitestExperiments.experiment";
 const RUN = "vitestExperiments.run";
 const RESULT = "vitestExperiments.result";
+const SPANS = "vitestExperiments.spans";
 
 type Meta = Record<string, unknown>;
 
@@ -34,4 +36,13 @@ export function readRunMeta(meta: object): RunRecord | undefined {
 }
 export function readResultMeta(meta: object): ExperimentResult | undefined {
   return (meta as Meta)[RESULT] as ExperimentResult | undefined;
+}
+/** The run's finished spans, when tracing is on (the worker cannot export them itself). */
+export function writeSpansMeta(meta: object, spans: SpanJson[]): void {
+  (meta as Meta)[SPANS] = spans;
+}
+/** The run's spans; malformed entries (a blob file from another version) are left out. */
+export function readSpansMeta(meta: object): SpanJson[] {
+  const spans = (meta as Meta)[SPANS];
+  return Array.isArray(spans) ? spans.filter(isSpanJson) : [];
 }
