@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { seededRandom } from "../../../src/engine/sampling.js";
 import { loadContract } from "./contract.js";
 import { handle } from "./routes.js";
 import { FakePhoenixState, HttpFailure, type RequestLogEntry } from "./state.js";
@@ -46,18 +47,6 @@ export interface FakePhoenix {
   down(): Promise<void>;
   up(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** mulberry32: small, seedable, good enough for a fault schedule. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export async function startFakePhoenix(options: FakePhoenixOptions = {}): Promise<FakePhoenix> {
