@@ -26,18 +26,21 @@ export interface WorkerTracing {
  */
 export async function startWorkerTracing(
   prepared: PreparedExperiment,
-  options: { env?: NodeJS.ProcessEnv; modules?: OpenTelemetryModules } = {},
+  options: { env?: NodeJS.ProcessEnv; modules?: OpenTelemetryModules; phoenix?: "off" | "configured" | "env" } = {},
 ): Promise<WorkerTracing | undefined> {
   const env = options.env ?? process.env;
-  if (prepared.descriptor.dryRun || tracingDisabledByEnv(env) || uploadDisabledByEnv(env)) return undefined;
-  let host;
-  try {
-    host = resolvePhoenixConfig({}, env)?.host;
-  } catch {
-    // A malformed configuration: the reporter says so once, and uploads nothing.
-    return undefined;
+  const phoenix = options.phoenix ?? "env";
+  if (phoenix === "off" || prepared.descriptor.dryRun || tracingDisabledByEnv(env) || uploadDisabledByEnv(env)) return undefined;
+  if (phoenix === "env") {
+    let host;
+    try {
+      host = resolvePhoenixConfig({}, env)?.host;
+    } catch {
+      // A malformed configuration: the reporter says so once, and uploads nothing.
+      return undefined;
+    }
+    if (!host) return undefined;
   }
-  if (!host) return undefined;
   const otel = options.modules ?? (await loadOpenTelemetry());
   if (!otel) return undefined;
   const collector = processSpanCollector(otel);

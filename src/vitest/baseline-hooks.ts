@@ -1,23 +1,17 @@
-import { inject } from "vitest";
 import { projectRoot } from "../datasets/project-root.js";
 import type { BaselineSummary, ExperimentDescriptor, ExperimentResult, RunRecord } from "../record/types.js";
 import { compareToBaseline, describeBaseline, resolveBaseline } from "../store/baselines.js";
 import { writeBaselineFile } from "../store/baseline-file.js";
 import { openStore, resolveStoreDir } from "../store/index.js";
 import type { ExperimentStore } from "../store/types.js";
-import { PROVIDE_KEY, type ProvidedSettings } from "./provided.js";
+import { workerSettings } from "./worker-settings.js";
 
 
 let store: ExperimentStore | undefined | null = null;
 
 function workerStore(): ExperimentStore | undefined {
   if (store !== null) return store;
-  let settings: ProvidedSettings | undefined;
-  try {
-    settings = inject(PROVIDE_KEY as never) as ProvidedSettings | undefined;
-  } catch {
-    settings = undefined;
-  }
+  const settings = workerSettings();
   if (settings?.storeDir === false) return (store = undefined);
   return (store = openStore(resolveStoreDir({ root: projectRoot(), dir: settings?.storeDir || undefined })));
 }

@@ -14,6 +14,7 @@ import { writeExperimentMeta, writeResultMeta, writeRunMeta, writeSpansMeta } fr
 import { startWorkerTracing } from "../tracing/worker-tracing.js";
 import { envOverrides } from "./env-overrides.js";
 import { runtime } from "./runtime.js";
+import { workerSettings } from "./worker-settings.js";
 import { sanitizeText } from "../sinks/text-safety.js";
 import { resolveGateBaseline, updateBaselineFile } from "./baseline-hooks.js";
 
@@ -70,7 +71,7 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
       const prepared = await prepareExperiment(name, options, { ...(file ? { file } : {}), overrides: envOverrides() });
       const { descriptor, examples } = prepared;
       // Before the executor: tracing wraps the prepared task and evaluators.
-      const tracing = await startWorkerTracing(prepared);
+      const tracing = await startWorkerTracing(prepared, { phoenix: workerSettings()?.phoenix ?? "env" });
       const executor = new ExperimentExecutor(prepared);
       const records: RunRecord[] = [];
 
@@ -81,7 +82,9 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
             const outcome = await executor.run(example, repetition, context.signal);
             if (outcome.kind === "skipped") return context.skip(outcome.reason);
             const record = tracing ? tracing.applyTraceIds(outcome.record) : outcome.record;
-            records.push(record);
+            // The gates need scores, not outputs: keeping outputs here would make the worker's
+            // memory grow with output size for the whole experiment.
+            records.push(record.status === "ok" ? { ...record, output: null } : record);
             if (tracing) {
               const spans = tracing.takeSpans(record);
               if (spans.length > 0) writeSpansMeta(context.task.meta, spans);

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { PROVIDE_KEY } from "./provided.js";
+import { PROVIDE_KEY, type ProvidedSettings } from "./provided.js";
 import type { Plugin } from "vite";
 import type { TestProjectInlineConfiguration } from "vitest/config";
 import { ExperimentsReporter, type ExperimentsReporterOptions } from "../reporter/experiments-reporter.js";
@@ -31,7 +31,12 @@ export function experimentsProject(options: ExperimentsProjectOptions = {}): Tes
       testTimeout: 0,
       maxConcurrency: 100_000,
       // The workers need the store (baselines for maxDrop) where the reporter writes it.
-      provide: { [PROVIDE_KEY]: { storeDir: reporterOptions.storeDir ?? "" } },
+      provide: {
+        [PROVIDE_KEY]: {
+          storeDir: reporterOptions.storeDir ?? "",
+          phoenix: reporterOptions.phoenix === false ? "off" : reporterOptions.phoenix?.host ? "configured" : "env",
+        } satisfies ProvidedSettings,
+      },
     },
   };
 }

@@ -2,6 +2,12 @@
 export interface ProvidedSettings {
   /** The store directory as configured (relative to the project root), "" for the default, or false when the store is off. */
   storeDir: string | false;
+  /**
+   * Whether the reporter uploads to Phoenix: `off` (`phoenix: false`), `configured` (a host given
+   * to `experimentsProject()`), or `env` (whatever `PHOENIX_HOST` says). Workers trace runs only
+   * when they will be uploaded.
+   */
+  phoenix: "off" | "configured" | "env";
 }
 
 export const PROVIDE_KEY = "vitestExperiments";

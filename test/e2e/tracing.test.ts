@@ -128,4 +128,25 @@ describe("tracing under the vitest binary", () => {
     expect(runs).toHaveLength(6);
     expect(runs.every((r) => r.traceId === null)).toBe(true);
   });
+
+  test("a host given only to experimentsProject() traces too; phoenix: false traces nothing", async () => {
+    const server = await fake();
+    const project = await tracedProject();
+    const config = (phoenix: string) => `import { defineConfig } from "vitest/config";
+import { experimentsProject } from "vitest-experiments/config";
+export default defineConfig({ test: { projects: [experimentsProject({ phoenix: ${phoenix} })] } });
+`;
+    await project.write("vitest.config.mjs", config(JSON.stringify({ host: server.url, apiKey: API_KEY })));
+    const traced = await project.vitest(["run", "--project", "evals"], { env: { PHOENIX_HOST: undefined, PHOENIX_API_KEY: undefined } });
+    expect(traced.exitCode, traced.output).toBe(0);
+    const experiment = server.state.experimentJson(server.state.experiments[0]!);
+    expect(server.state.runsOf(experiment.id).every((r) => r.traceId !== null)).toBe(true);
+    expect(server.state.traces.length).toBeGreaterThan(0);
+
+    await project.write("vitest.config.mjs", config("false"));
+    const before = server.state.requests.length;
+    const off = await project.vitest(["run", "--project", "evals"], { env: { PHOENIX_HOST: server.url, PHOENIX_API_KEY: API_KEY } });
+    expect(off.exitCode, off.output).toBe(0);
+    expect(server.state.requests.length).toBe(before);
+  });
 });
