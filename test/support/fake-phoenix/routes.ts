@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { fromGlobalId, toGlobalId } from "../../../src/phoenix/ids.js";
+import type { UploadDatasetBody } from "../../../src/phoenix/api-types.js";
 import {
   contentHash,
   type DatasetRow,
@@ -121,7 +122,7 @@ route("POST", /^\/v1\/datasets\/upload$/, (state, request) => {
   if (!request.contentType) throw new HttpFailure(400, "Missing content-type header");
   if (!request.contentType.startsWith("application/json")) throw new HttpFailure(422, "Unsupported content type");
   const sync = ["true", "1"].includes((request.query.get("sync") ?? "false").toLowerCase());
-  const result = uploadDataset(state, request.body as UploadBody);
+  const result = uploadDataset(state, request.body as UploadDatasetBody);
   return { status: 200, body: sync ? { data: result } : null };
 });
 
@@ -188,18 +189,8 @@ route("GET", /^\/v1\/datasets\/([^/]+)\/examples$/, (state, { query }, [id]) => 
   };
 });
 
-interface UploadBody {
-  name: string;
-  action?: "create" | "append" | "update";
-  description?: string;
-  inputs: JsonObject[];
-  outputs?: JsonObject[];
-  metadata?: JsonObject[];
-  splits?: (string | string[] | null)[];
-  example_ids?: (string | null)[];
-}
 
-function uploadDataset(state: FakePhoenixState, body: UploadBody) {
+function uploadDataset(state: FakePhoenixState, body: UploadDatasetBody) {
   if (!body.name) throw validationFailure(["body", "name"], "Dataset name must not be empty", body.name);
   for (const key of ["outputs", "metadata", "splits", "example_ids", "span_ids"] as const) {
     const column = (body as unknown as Record<string, unknown[] | undefined>)[key];
