@@ -11,6 +11,7 @@ import { toJsonValue } from "./json.js";
 import type { PreparedExperiment } from "./prepare.js";
 import { AdaptiveRateLimiter } from "./rate-limiter.js";
 import { resilientCall } from "./resilient-call.js";
+import { linkedSignal } from "./sleep.js";
 
 export type RunOutcome =
   | { kind: "run"; record: RunRecord }
@@ -51,7 +52,13 @@ export class ExperimentExecutor {
       // One cache scope per run: repetitions are distinct requests to the LLM request cache, and
       // the run records how many of its requests the cache answered.
       const record = await withCacheScope({ repetition }, async (scope) => {
-        const executed = await this.#execute(example, repetition, signal);
+        const linked = signal ? linkedSignal(signal, this.#controller.signal) : undefined;
+        let executed: RunRecord;
+        try {
+          executed = await this.#execute(example, repetition, linked?.signal ?? this.#controller.signal);
+        } finally {
+          linked?.dispose();
+        }
         const { hits, misses } = scope.stats;
         return hits + misses > 0 ? { ...executed, cache: { hits, misses } } : executed;
       });
@@ -67,9 +74,8 @@ export class ExperimentExecutor {
     });
   }
 
-  async #execute(example: Example, repetition: number, outerSignal?: AbortSignal): Promise<RunRecord> {
+  async #execute(example: Example, repetition: number, signal: AbortSignal): Promise<RunRecord> {
     const { descriptor, task, evaluators, options } = this.prepared;
-    const signal = outerSignal ? AbortSignal.any([outerSignal, this.#controller.signal]) : this.#controller.signal;
     const outcome = await resilientCall(
       async (attemptSignal, attempt) => {
         // Fresh deep copies per attempt: a task that mutates its input cannot change what a
