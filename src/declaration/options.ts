@@ -1,6 +1,6 @@
 import type { DatasetSource, Example } from "../datasets/types.js";
 import type { EvaluatorsInput } from "../evaluators/types.js";
-import type { Direction, JsonObject, JsonValue } from "../record/types.js";
+import type { Direction, JsonObject } from "../record/types.js";
 
 /** What the task receives. Values are deep copies: mutating them changes nothing elsewhere. */
 export interface TaskContext<Input = any, Expected = any> {
@@ -113,4 +113,3 @@ export const DEFAULTS = {
   printSummary: true,
 } as const;
 
-export type { JsonValue };

@@ -1,4 +1,4 @@
-import type { Direction, EvaluatorKind, JsonObject, JsonValue, RunRecord } from "../record/types.js";
+import type { Direction, EvaluatorKind, JsonObject, RunRecord } from "../record/types.js";
 import type { Example } from "../datasets/types.js";
 
 /**
@@ -61,4 +61,3 @@ export interface NamedEvaluator {
   evaluate(args: EvaluatorArgs): unknown;
 }
 
-export type { JsonValue };

@@ -90,7 +90,7 @@ export async function logExperiment(options: LogExperimentOptions): Promise<Logg
     ...(options.phoenix !== undefined ? { phoenix: options.phoenix } : {}),
     ...(options.colors !== undefined ? { colors: options.colors } : {}),
   };
-  const defaults = createDefaultSinks(sinkOptions, { output, root: options.root ?? process.cwd(), watch: false, ...(options.env ? { env: options.env } : {}) });
+  const defaults = createDefaultSinks(sinkOptions, { output, root: options.root ?? process.cwd(), ...(options.env ? { env: options.env } : {}) });
   const sinks = composeSinks([...defaults, ...(options.sinks ?? [])], output);
   await sinks.experimentStarted(descriptor, dataset.examples);
   for (const run of runs) await sinks.runCompleted(run, descriptor);

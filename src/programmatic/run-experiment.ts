@@ -63,7 +63,7 @@ export async function runExperiment<I = any, O = any, E = any>(options: RunExper
   const prepared = await prepareExperiment(experimentName, experimentOptions, { root });
   const { descriptor, examples } = prepared;
   const output = { log: (t: string) => console.log(t), warn: (t: string) => console.warn(t) };
-  const defaultSinks = createDefaultSinks({ junit, stepSummary, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}), ...(phoenix !== undefined ? { phoenix } : {}) }, { output, root, watch: false });
+  const defaultSinks = createDefaultSinks({ junit, stepSummary, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}), ...(phoenix !== undefined ? { phoenix } : {}) }, { output, root });
   const sinks = composeSinks([...defaultSinks, ...extraSinks], output);
   const traces = await startRunTracing({ prepared, phoenixSink: findPhoenixSink(defaultSinks), phoenix, tracing, output });
   await sinks.experimentStarted(descriptor, examples);

@@ -97,8 +97,6 @@ export function judgeRun(run: RunRecord, gates: readonly GateSpec[]): RunVerdict
 export interface GateContext {
   /** Runs of the experiment that completed (any status). */
   runs: readonly RunRecord[];
-  /** Runs that were declared (examples × repetitions after sampling). */
-  expectedRuns: number;
   /** The run covered less than the dataset (filter, `.only`, dry run, interruption). */
   partial: boolean;
   /** Share of runs allowed to fail for good; when > 0 failed runs leave the aggregates. */

@@ -60,7 +60,6 @@ export function buildResult(experiment: ExperimentDescriptor, runs: readonly Run
   const partial = context.partial || context.interrupted === true || experiment.dryRun !== null;
   const gates = evaluateGates(experiment.gates, {
     runs,
-    expectedRuns: experiment.dataset.exampleIds.length * experiment.repetitions,
     partial,
     allowedErrorRate: experiment.config.allowedErrorRate,
     ...(context.baseline ? { baseline: context.baseline } : {}),

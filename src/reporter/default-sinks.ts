@@ -29,7 +29,6 @@ export interface SinkOptions {
 export interface SinkContext {
   output: SinkOutput;
   root: string;
-  watch: boolean;
   previousMeans?: Map<string, Record<string, number>>;
   env?: NodeJS.ProcessEnv;
 }

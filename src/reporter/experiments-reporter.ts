@@ -133,7 +133,7 @@ export class ExperimentsReporter implements Reporter {
 
   #createSinks(): Required<ExperimentSink> {
     const output = this.#output();
-    const defaults = createDefaultSinks(this.options, { output, previousMeans: this.#previousMeans, root: this.#vitest?.config.root ?? process.cwd(), watch: this.#vitest?.config.watch ?? false });
+    const defaults = createDefaultSinks(this.options, { output, previousMeans: this.#previousMeans, root: this.#vitest?.config.root ?? process.cwd() });
     // After the Phoenix sink: an experiment's spans are exported once the server named its project.
     this.#traces = createTraceSink(this.options, defaults, output);
     return composeSinks(this.#traces ? [...defaults, this.#traces] : defaults, output);
