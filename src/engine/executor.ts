@@ -4,7 +4,7 @@ import type { Example } from "../datasets/types.js";
 import { withCacheScope } from "../cache/stats.js";
 import { runEvaluators } from "../evaluators/run-evaluators.js";
 import { runIdOf } from "../record/naming.js";
-import { redactSecrets } from "../record/redact.js";
+import { configuredSecrets, redactSecrets } from "../record/redact.js";
 import type { AttemptRecord, RunRecord } from "../record/types.js";
 import { recordError } from "./errors.js";
 import { toJsonValue } from "./json.js";
@@ -28,6 +28,8 @@ export class ExperimentExecutor {
   readonly limiter = new AdaptiveRateLimiter();
   readonly #limit: LimitFunction;
   readonly #controller = new AbortController();
+  /** Read once per experiment, not per run: parsing the environment is not free at 100,000 runs. */
+  readonly #secrets = configuredSecrets();
   #stopReason: string | undefined;
 
   constructor(readonly prepared: PreparedExperiment) {
@@ -70,7 +72,7 @@ export class ExperimentExecutor {
         // Phoenix/Arize's exit_on_error: stop scheduling new runs; the ones in flight finish.
         this.#stopReason = `skipped: exitOnError after run ${example.id} #${repetition} failed`;
       }
-      return { kind: "run", record: redactSecrets(record) };
+      return { kind: "run", record: redactSecrets(record, this.#secrets) };
     });
   }
 

@@ -73,12 +73,13 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
       // Before the executor: tracing wraps the prepared task and evaluators.
       const tracing = await startWorkerTracing(prepared, { phoenix: workerSettings()?.phoenix ?? "env" });
       const executor = new ExperimentExecutor(prepared);
+      // Cancellation (Ctrl-C) reaches the experiment's in-flight calls through the runner.
+      runtime().active.add(executor);
       const records: RunRecord[] = [];
 
       for (const example of examples) {
         for (let repetition = 1; repetition <= descriptor.repetitions; repetition++) {
           test.concurrent(runTestName(example.id, repetition, descriptor.repetitions), { timeout: 0 }, async (context) => {
-            runtime().active.add(executor);
             const outcome = await executor.run(example, repetition, context.signal);
             if (outcome.kind === "skipped") return context.skip(outcome.reason);
             const record = tracing ? tracing.applyTraceIds(outcome.record) : outcome.record;
