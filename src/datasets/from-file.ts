@@ -123,12 +123,12 @@ function parseCsvFile(text: string, source: string, options: FromFileOptions): E
   const pick = (record: Record<string, string>, keys: readonly string[]): JsonObject =>
     Object.fromEntries(keys.map((k) => [k, record[k] ?? ""]));
   return records.map(({ record, info }) => {
-    const example: ExampleInput & { __line?: number } = { input: pick(record, inputKeys), __line: info.lines };
+    const example: ExampleInput = { input: pick(record, inputKeys) };
     if (options.outputKeys) example.output = pick(record, options.outputKeys);
     if (options.metadataKeys) example.metadata = pick(record, options.metadataKeys);
     if (options.idKey) example.id = record[options.idKey];
     if (options.splitKey) example.splits = parseSplitCell(record[options.splitKey] ?? "", source, info.lines);
-    return example;
+    return withLine(example, info.lines);
   });
 }
 

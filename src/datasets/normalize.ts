@@ -38,7 +38,7 @@ function normalizeExample(raw: ExampleInput, where: { source: string; line?: num
     throw new DatasetError(where.source, problem, where.line);
   };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail(`an example must be an object with an input, got ${Array.isArray(raw) ? "an array" : JSON.stringify(raw)}`);
-  if (!("input" in raw) || raw.input === undefined) fail(`example has no "input" (keys: ${Object.keys(raw).filter((k) => k !== "__line").join(", ") || "none"})`);
+  if (!("input" in raw) || raw.input === undefined) fail(`example has no "input" (keys: ${Object.keys(raw).join(", ") || "none"})`);
   const json = (field: string, value: unknown): JsonValue => {
     try {
       return toJsonValue(value, field);
