@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { fromGlobalId, toGlobalId } from "../../../src/phoenix/ids.js";
-import type { UploadDatasetBody } from "../../../src/phoenix/api-types.js";
+import type { CreateRunBody, UploadDatasetBody, UpsertEvaluationBody } from "../../../src/phoenix/api-types.js";
 import {
   contentHash,
   type DatasetRow,
@@ -424,15 +424,7 @@ route("GET", /^\/v1\/experiments\/([^/]+)\/json$/, (state, _request, [id]) => {
 
 route("POST", /^\/v1\/experiments\/([^/]+)\/runs$/, (state, request, [experimentId]) => {
   const experimentRowId = rowIdOf(experimentId!, "Experiment", "experiment_id");
-  const body = request.body as {
-    dataset_example_id: string;
-    output: unknown;
-    repetition_number: number;
-    start_time: string;
-    end_time: string;
-    trace_id?: string | null;
-    error?: string | null;
-  };
+  const body = request.body as CreateRunBody;
   const example = fromGlobalId(body.dataset_example_id);
   // Phoenix does not catch these (foreign-key or decoding errors surface as 500s).
   if (!example) throw new HttpFailure(500, "Internal Server Error");
@@ -495,17 +487,7 @@ route("GET", /^\/v1\/experiments\/([^/]+)\/incomplete-runs$/, (state, { query },
 // ---- evaluations ----
 
 route("POST", /^\/v1\/experiment_evaluations$/, (state, request) => {
-  const body = request.body as {
-    experiment_run_id: string;
-    name: string;
-    annotator_kind: string;
-    start_time: string;
-    end_time: string;
-    result?: { label?: string | null; score?: number | null; explanation?: string | null } | null;
-    error?: string | null;
-    metadata?: JsonObject | null;
-    trace_id?: string | null;
-  };
+  const body = request.body as UpsertEvaluationBody;
   const run = fromGlobalId(body.experiment_run_id);
   if (run?.type !== "ExperimentRun") throw new HttpFailure(404, `ExperimentRun with ID ${body.experiment_run_id} not found`);
   if (!state.runs.some((r) => r.rowId === run.rowId)) throw new HttpFailure(500, "Internal Server Error");
