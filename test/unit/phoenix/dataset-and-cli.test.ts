@@ -1,28 +1,20 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../../../src/cli/main.js";
 import { linkFor, phoenix, PhoenixClient } from "../../../src/phoenix/index.js";
 import { createPhoenixSink } from "../../../src/sinks/phoenix-sink.js";
 import { openStore } from "../../../src/store/index.js";
-import { startFakePhoenix, type FakePhoenix } from "../../support/fake-phoenix/index.js";
+import { type FakePhoenix } from "../../support/fake-phoenix/index.js";
 import { descriptor, examples, result, run } from "./records.js";
+import { useCleanups } from "../../support/cleanups.js";
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function fake(): Promise<FakePhoenix> {
-  const server = await startFakePhoenix();
-  cleanups.push(() => server.close());
-  return server;
-}
+const cleanups = useCleanups();
 
 async function seed(server: FakePhoenix) {
   const client = new PhoenixClient({ host: server.url, headers: {} });
-  cleanups.push(() => client.close());
+  cleanups.add(() => client.close());
   const first = await client.uploadDataset({
     name: "golden", inputs: [{ q: "a" }, { q: "b" }, { q: "c" }], outputs: [{ a: 1 }, { a: 2 }, { a: 3 }],
     splits: ["train", "test", "train"], example_ids: ["a", "b", null],
@@ -34,7 +26,7 @@ async function seed(server: FakePhoenix) {
 
 describe("phoenix.dataset()", () => {
   it("loads a dataset by name at its latest version, keeping node ids and external ids", async () => {
-    const server = await fake();
+    const server = await cleanups.fakePhoenix();
     const { first, second } = await seed(server);
     const dataset = await phoenix.dataset({ name: "golden" }, { client: { host: server.url } });
     expect(dataset.name).toBe("golden");
@@ -44,7 +36,7 @@ describe("phoenix.dataset()", () => {
   });
 
   it("loads by id at a given version and split", async () => {
-    const server = await fake();
+    const server = await cleanups.fakePhoenix();
     const { first } = await seed(server);
     const dataset = await phoenix.dataset({ id: first.dataset_id }, { versionId: first.version_id, splits: ["train"], client: { host: server.url } });
     expect(dataset.phoenix?.versionId).toBe(first.version_id);
@@ -52,7 +44,7 @@ describe("phoenix.dataset()", () => {
   });
 
   it("says clearly when the dataset does not exist or Phoenix is not configured", async () => {
-    const server = await fake();
+    const server = await cleanups.fakePhoenix();
     await expect(phoenix.dataset({ name: "nope" }, { client: { host: server.url } })).rejects.toThrow(`Phoenix has no dataset named "nope" (${server.url})`);
     await expect(phoenix.dataset({ id: "RGF0YXNldDo5" }, { client: { host: server.url } })).rejects.toThrow("Phoenix has no dataset with id RGF0YXNldDo5");
     const saved = process.env.PHOENIX_HOST;
@@ -67,14 +59,14 @@ describe("phoenix.dataset()", () => {
 
 describe("vitest-experiments upload", () => {
   it("uploads pending experiments, then reports nothing pending", async () => {
-    const server = await fake();
+    const server = await cleanups.fakePhoenix();
     const dir = await mkdtemp(join(tmpdir(), "phoenix-cli-"));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    cleanups.add(() => rm(dir, { recursive: true, force: true }));
     const store = openStore(dir);
     // A run while Phoenix is down leaves the experiment pending.
     await server.down();
     const client = new PhoenixClient({ host: server.url, headers: {} }, { retry: { retries: 0 } });
-    cleanups.push(() => client.close());
+    cleanups.add(() => client.close());
     const sink = createPhoenixSink({ client, store, output: { log() {}, warn() {} }, resumePending: false });
     const list = examples(4);
     const experiment = descriptor("exp-cli", list);

@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { evaluateExperiment, runsWithAddedEvaluations } from "../../../src/phoenix/index.js";
 import { runExperiment } from "../../../src/programmatic/run-experiment.js";
 import { openStore } from "../../../src/store/index.js";
-import { startFakePhoenix, type FakePhoenix } from "../../support/fake-phoenix/index.js";
+import { useCleanups } from "../../support/cleanups.js";
 
 const dataset = {
   name: "arithmetic",
@@ -26,23 +23,10 @@ const explained = ({ input, output, expected, metadata }: { input: { a: number }
   explanation: `${input.a} ${metadata.op} … = ${output}`,
 });
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
+const cleanups = useCleanups();
+afterEach(() => {
   vi.restoreAllMocks();
 });
-
-async function fake(): Promise<FakePhoenix> {
-  const server = await startFakePhoenix();
-  cleanups.push(() => server.close());
-  return server;
-}
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "evaluate-experiment-"));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 function quiet(): void {
   for (const method of ["log", "warn"] as const) vi.spyOn(console, method).mockImplementation(() => {});
@@ -51,8 +35,8 @@ function quiet(): void {
 describe("evaluateExperiment()", () => {
   it("evaluates a stored experiment's runs, records them in the store and upserts them on Phoenix", async () => {
     quiet();
-    const server = await fake();
-    const storeDir = await tempDir();
+    const server = await cleanups.fakePhoenix();
+    const storeDir = await cleanups.tempDir("evaluate-experiment-");
     const ran = await runExperiment({ experimentName: "arith", dataset, task, evaluators: { positive: ({ output }: { output: number }) => output > 0 }, retries: 0, storeDir, phoenix: { host: server.url } });
     expect(server.state.evaluationsOf(ran.experimentId)).toHaveLength(2);
 
@@ -67,7 +51,7 @@ describe("evaluateExperiment()", () => {
     ]);
 
     const store = openStore(storeDir);
-    cleanups.push(() => store.close());
+    cleanups.add(() => store.close());
     const stored = (await store.readExperiment(ran.localExperimentId!))!;
     const merged = runsWithAddedEvaluations(stored);
     expect(merged.find((r) => r.exampleId === "add")!.evaluations.map((e) => e.name)).toEqual(["positive", "explained"]);
@@ -79,7 +63,7 @@ describe("evaluateExperiment()", () => {
 
   it("evaluates a Phoenix experiment by its id, with the examples from Phoenix, and replaces an evaluation of the same name", async () => {
     quiet();
-    const server = await fake();
+    const server = await cleanups.fakePhoenix();
     const ran = await runExperiment({ experimentName: "arith", dataset, task, evaluators: {}, retries: 0, storeDir: false, phoenix: { host: server.url } });
     const first = await evaluateExperiment({ experiment: ran.experimentId, evaluators: { explained }, storeDir: false, phoenix: { host: server.url } });
     expect(first.source).toBe("phoenix");
@@ -96,7 +80,7 @@ describe("evaluateExperiment()", () => {
   });
 
   it("says where it looked when the experiment is nowhere", async () => {
-    const storeDir = await tempDir();
+    const storeDir = await cleanups.tempDir("evaluate-experiment-");
     await expect(evaluateExperiment({ experiment: "nope", evaluators: { explained }, storeDir, phoenix: false })).rejects.toThrow(
       `No experiment "nope" in the local store at ${storeDir}`,
     );

@@ -1,11 +1,10 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../../../src/cli/main.js";
 import { logExperiment, LogExperimentError, readRunsFile } from "../../../src/phoenix/index.js";
 import { openStore } from "../../../src/store/index.js";
-import { startFakePhoenix, type FakePhoenix } from "../../support/fake-phoenix/index.js";
+import { useCleanups } from "../../support/cleanups.js";
 
 const dataset = {
   name: "capitals",
@@ -15,29 +14,14 @@ const dataset = {
   ],
 };
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function fake(): Promise<FakePhoenix> {
-  const server = await startFakePhoenix();
-  cleanups.push(() => server.close());
-  return server;
-}
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "log-experiment-"));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+const cleanups = useCleanups();
 
 const silent = { log: () => {}, warn: () => {} };
 
 describe("logExperiment()", () => {
   it("records pre-computed runs and their evaluations in the local store and on Phoenix", async () => {
-    const server = await fake();
-    const dir = await tempDir();
+    const server = await cleanups.fakePhoenix();
+    const dir = await cleanups.tempDir("log-experiment-");
     const logged = await logExperiment({
       name: "offline-eval",
       dataset,
@@ -59,7 +43,7 @@ describe("logExperiment()", () => {
     expect(logged.result.stats.evaluators[0]).toMatchObject({ name: "correctness", count: 3, labels: { correct: 2, incorrect: 1 } });
 
     const store = openStore(dir);
-    cleanups.push(() => store.close());
+    cleanups.add(() => store.close());
     const stored = await store.readExperiment(logged.localExperimentId);
     expect(stored?.runs).toHaveLength(3);
     expect(stored?.result?.status).toBe("passed");
@@ -113,7 +97,7 @@ describe("logExperiment()", () => {
   });
 
   it("reads runs files with the line of each row", async () => {
-    const dir = await tempDir();
+    const dir = await cleanups.tempDir("log-experiment-");
     await writeFile(join(dir, "runs.csv"), "example_id,output\nfr,Paris\n\nit,Rome\n");
     expect((await readRunsFile(join(dir, "runs.csv"), "runs.csv")).map((r) => [r.where, r.values])).toEqual([
       ["runs.csv:2", { example_id: "fr", output: "Paris" }],
@@ -136,8 +120,8 @@ describe("vitest-experiments log", () => {
   }
 
   it("logs a CSV of runs against a dataset file, with evaluator columns, to the store and Phoenix", async () => {
-    const server = await fake();
-    const dir = await tempDir();
+    const server = await cleanups.fakePhoenix();
+    const dir = await cleanups.tempDir("log-experiment-");
     await writeFile(join(dir, "capitals.jsonl"), dataset.examples.map((e) => JSON.stringify(e)).join("\n"));
     await writeFile(join(dir, "runs.csv"), "example_id,output,correctness_score,correctness_label\nfr,Paris,1,correct\nit,Milan,0,incorrect\n");
     const { code, stdout, stderr } = await cli(
@@ -162,8 +146,8 @@ describe("vitest-experiments log", () => {
   });
 
   it("logs against a Phoenix dataset by name, and explains a bad row or a bad --evaluator", async () => {
-    const server = await fake();
-    const dir = await tempDir();
+    const server = await cleanups.fakePhoenix();
+    const dir = await cleanups.tempDir("log-experiment-");
     await fetch(`${server.url}/v1/datasets/upload?sync=true`, {
       method: "POST",
       headers: { "content-type": "application/json" },

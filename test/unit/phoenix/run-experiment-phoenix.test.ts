@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { phoenix, PhoenixClient } from "../../../src/phoenix/index.js";
 import { runExperiment } from "../../../src/programmatic/run-experiment.js";
-import { startFakePhoenix, type FakePhoenix } from "../../support/fake-phoenix/index.js";
+import { useCleanups } from "../../support/cleanups.js";
 
 const dataset = {
   name: "arithmetic",
@@ -19,23 +17,10 @@ const evaluators = {
   positive: ({ output }: { output: number }) => ({ score: output > 0 ? 1 : 0, explanation: "sign" }),
 };
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
+const cleanups = useCleanups();
+afterEach(() => {
   vi.restoreAllMocks();
 });
-
-async function fake(): Promise<FakePhoenix> {
-  const server = await startFakePhoenix();
-  cleanups.push(() => server.close());
-  return server;
-}
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "run-experiment-phoenix-"));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 function quietConsole(): string[] {
   const written: string[] = [];
@@ -45,9 +30,9 @@ function quietConsole(): string[] {
 
 describe("runExperiment() with Phoenix", () => {
   it("creates the experiment on the server, uploads every run and evaluation, and returns the server's ids", async () => {
-    const server = await fake();
+    const server = await cleanups.fakePhoenix();
     const written = quietConsole();
-    const ran = await runExperiment({ experimentName: "arith", dataset, task, evaluators, repetitions: 2, storeDir: await tempDir(), phoenix: { host: server.url } });
+    const ran = await runExperiment({ experimentName: "arith", dataset, task, evaluators, repetitions: 2, storeDir: await cleanups.tempDir("run-experiment-phoenix-"), phoenix: { host: server.url } });
     const { state } = server;
     expect(state.violations).toEqual([]);
     expect(state.experiments).toHaveLength(1);
@@ -71,9 +56,9 @@ describe("runExperiment() with Phoenix", () => {
   });
 
   it("runs a Phoenix dataset on its own version without uploading it again", async () => {
-    const server = await fake();
+    const server = await cleanups.fakePhoenix();
     const client = new PhoenixClient({ host: server.url, headers: {} });
-    cleanups.push(() => client.close());
+    cleanups.add(() => client.close());
     const uploaded = await client.uploadDataset({ name: "golden", inputs: [{ a: 1, b: 1 }, { a: 2, b: 5 }], outputs: [{ sum: 2 }, { sum: 7 }], example_ids: ["one", "two"] });
     if ("conflict" in uploaded) throw new Error("unexpected conflict");
     quietConsole();
@@ -95,7 +80,7 @@ describe("runExperiment() with Phoenix", () => {
   });
 
   it("keeps the local ids when nothing reached Phoenix (dry run, upload off)", async () => {
-    const server = await fake();
+    const server = await cleanups.fakePhoenix();
     quietConsole();
     const dry = await runExperiment({ experimentName: "arith", dataset, task, evaluators, dryRun: true, storeDir: false, phoenix: { host: server.url } });
     expect(dry.experimentId).toBe(dry.result.experiment.id);
