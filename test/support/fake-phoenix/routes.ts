@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { fromGlobalId, toGlobalId } from "../../../src/phoenix/ids.js";
-import type { CreateRunBody, UploadDatasetBody, UpsertEvaluationBody } from "../../../src/phoenix/api-types.js";
+import type { CreateExperimentBody, CreateRunBody, UploadDatasetBody, UpsertEvaluationBody } from "../../../src/phoenix/api-types.js";
 import {
   contentHash,
   type DatasetRow,
@@ -294,14 +294,7 @@ function uploadDataset(state: FakePhoenixState, body: UploadDatasetBody) {
 
 route("POST", /^\/v1\/datasets\/([^/]+)\/experiments$/, (state, request, [datasetId]) => {
   const dataset = datasetOf(state, datasetId!);
-  const body = (request.body ?? {}) as {
-    name?: string | null;
-    description?: string | null;
-    metadata?: JsonObject | null;
-    version_id?: string | null;
-    splits?: string[] | null;
-    repetitions?: number;
-  };
+  const body = (request.body ?? {}) as CreateExperimentBody;
   let versionRowId: number;
   if (body.version_id) {
     versionRowId = rowIdOf(body.version_id, "DatasetVersion", "version_id", ["body", "version_id"]);
