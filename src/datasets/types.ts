@@ -25,13 +25,24 @@ export interface Example {
   nodeId?: string;
 }
 
+/**
+ * Where a dataset lives on Phoenix: its id, the version that ran, and the splits it was filtered
+ * by (an experiment on a split must be created with it, or Phoenix counts the other examples as
+ * missing runs).
+ */
+export interface PhoenixDatasetRef {
+  datasetId: string;
+  versionId: string;
+  splits?: string[];
+}
+
 /** A dataset as users declare it. */
 export interface DatasetInput {
   name: string;
   description?: string;
   examples: ExampleInput[];
   /** Set by loaders that read from Phoenix. */
-  phoenix?: { datasetId: string; versionId: string };
+  phoenix?: PhoenixDatasetRef;
   /** Where the examples came from, for error messages (a file path, "inline", a Phoenix URL). */
   source?: string;
 }
@@ -40,7 +51,7 @@ export interface Dataset {
   name: string;
   description?: string;
   examples: Example[];
-  phoenix?: { datasetId: string; versionId: string };
+  phoenix?: PhoenixDatasetRef;
   source: string;
 }
 

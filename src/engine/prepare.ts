@@ -30,18 +30,34 @@ export interface PrepareContext {
   /** Relative dataset paths resolve from here. Default: the Vitest project root, else the working directory. */
   root?: string;
   overrides?: OptionOverrides;
+  /**
+   * A missing or blank name is generated from the dataset's (Phoenix's `run_experiment`, where the
+   * name is optional) instead of being an error (`experiment()` always needs one).
+   */
+  nameOptional?: boolean;
+}
+
+/**
+ * The name Phoenix's server gives an experiment created without one: the dataset name's first 8
+ * characters (spaces as dashes) and 8 random hex digits, e.g. `capitals-3f9c2a1b`.
+ */
+export function generatedExperimentName(datasetName: string): string {
+  return `${datasetName.slice(0, 8).replace(/ /g, "-")}-${randomBytes(4).toString("hex")}`;
 }
 
 /**
  * Declaration → engine: everything that can be wrong with an experiment is found here, before
  * any task runs, and reported with the experiment's name and file.
  */
-export async function prepareExperiment(name: string, options: ExperimentOptions, context: PrepareContext = {}): Promise<PreparedExperiment> {
+export async function prepareExperiment(name: string | undefined, options: ExperimentOptions, context: PrepareContext = {}): Promise<PreparedExperiment> {
   const shownFile = context.file ? relative(projectRoot(), context.file) || context.file : undefined;
-  if (typeof name !== "string" || name.trim() === "") {
+  const given = typeof name === "string" && name.trim() !== "";
+  if (!given && !(context.nameOptional && (name === undefined || typeof name === "string"))) {
     throw new ExperimentDeclarationError(String(name), "the experiment needs a non-empty name as its first argument", shownFile);
   }
-  const where = { experiment: name, ...(shownFile ? { file: shownFile } : {}) };
+  // Until the dataset is loaded, an unnamed experiment is named in messages by what it is.
+  const shownName = given ? name : "(unnamed experiment)";
+  const where = { experiment: shownName, ...(shownFile ? { file: shownFile } : {}) };
   const resolved = resolveOptions(options, where, context.overrides);
   const evaluators = normalizeEvaluators(options.evaluators, where);
   const gates = parseThresholds(options.thresholds, evaluators, where);
@@ -50,8 +66,9 @@ export async function prepareExperiment(name: string, options: ExperimentOptions
   try {
     dataset = filterSplits(await resolveDataset(options.dataset, { root: context.root ?? projectRoot() }), resolved.splits);
   } catch (error) {
-    throw new ExperimentDeclarationError(name, (error as Error).message, shownFile);
+    throw new ExperimentDeclarationError(shownName, (error as Error).message, shownFile);
   }
+  const experimentName = given ? name : generatedExperimentName(dataset.name);
   let examples = dataset.examples;
   let dryRun: ExperimentDescriptor["dryRun"] = null;
   if (resolved.dryRun !== false) {
@@ -62,7 +79,7 @@ export async function prepareExperiment(name: string, options: ExperimentOptions
 
   const descriptor: ExperimentDescriptor = {
     id: newExperimentId(),
-    name,
+    name: experimentName,
     ...(shownFile ? { file: shownFile } : {}),
     ...(resolved.description !== undefined ? { description: resolved.description } : {}),
     metadata: resolved.metadata,

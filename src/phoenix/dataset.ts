@@ -60,7 +60,7 @@ export async function loadPhoenixDataset(selector: PhoenixDatasetSelector, optio
       name,
       ...(description ? { description } : {}),
       source: `phoenix:${client.host}/datasets/${datasetId}`,
-      phoenix: { datasetId: examples.dataset_id, versionId: examples.version_id },
+      phoenix: { datasetId: examples.dataset_id, versionId: examples.version_id, ...(options.splits?.length ? { splits: options.splits } : {}) },
       examples: examples.examples.map(
         (example): ExampleInput => ({
           id: example.id,

@@ -140,13 +140,17 @@ export class ExperimentUpload {
   /** Creating an experiment is not idempotent: after an answer that may have been lost, look before creating again. */
   private async createExperimentOnce(): Promise<PhoenixExperiment> {
     const { experiment, ledger } = this;
+    // On a Phoenix dataset the experiment covers only the splits that ran (the experiment's own
+    // `splits` narrow the loader's); without them Phoenix counts every other example as missing.
+    const phoenix = experiment.dataset.phoenix;
+    const splits = phoenix ? (experiment.dataset.splits?.length ? experiment.dataset.splits : phoenix.splits?.length ? phoenix.splits : undefined) : undefined;
     const body = {
       name: experiment.name,
       description: experiment.description ?? null,
       metadata: { ...experiment.metadata, [LOCAL_ID_METADATA_KEY]: experiment.id },
       version_id: ledger.versionId!,
       repetitions: experiment.repetitions,
-      ...(experiment.dataset.phoenix && experiment.dataset.splits?.length ? { splits: experiment.dataset.splits } : {}),
+      ...(splits ? { splits } : {}),
     };
     for (let retry = 0; ; retry++) {
       try {

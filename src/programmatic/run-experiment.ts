@@ -10,8 +10,11 @@ import { findPhoenixSink, type PhoenixServerIds } from "../sinks/phoenix-sink.js
 import { startRunTracing } from "../tracing/run-tracing.js";
 
 export interface RunExperimentOptions<I = any, O = any, E = any> extends ExperimentOptions<I, O, E>, SinkOptions {
-  /** Phoenix's `experiment_name`. */
-  experimentName: string;
+  /**
+   * Phoenix's `experiment_name`. Optional as in Phoenix: without one the experiment is named after
+   * its dataset the way Phoenix's server names it (`<first 8 characters of the dataset name>-<8 hex digits>`).
+   */
+  experimentName?: string;
   /** More destinations for the records, after the built-in ones. */
   sinks?: ExperimentSink[];
   /** Project root for the local store and relative dataset paths. Default: the working directory. */
@@ -60,7 +63,7 @@ export interface RanExperiment {
  */
 export async function runExperiment<I = any, O = any, E = any>(options: RunExperimentOptions<I, O, E>): Promise<RanExperiment> {
   const { experimentName, sinks: extraSinks = [], root = process.cwd(), junit = false, storeDir, colors, stepSummary = false, phoenix, tracing, ...experimentOptions } = options;
-  const prepared = await prepareExperiment(experimentName, experimentOptions, { root });
+  const prepared = await prepareExperiment(experimentName, experimentOptions, { root, nameOptional: true });
   const { descriptor, examples } = prepared;
   const output = { log: (t: string) => console.log(t), warn: (t: string) => console.warn(t) };
   const defaultSinks = createDefaultSinks({ junit, stepSummary, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}), ...(phoenix !== undefined ? { phoenix } : {}) }, { output, root });

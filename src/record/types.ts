@@ -99,7 +99,7 @@ export interface DatasetDescriptor {
   /** A hash over every example's id, input, expected output and metadata. */
   contentHash: string;
   /** Set when the dataset came from Phoenix. */
-  phoenix?: { datasetId: string; versionId: string };
+  phoenix?: { datasetId: string; versionId: string; splits?: string[] };
   splits?: string[];
 }
 

@@ -79,6 +79,35 @@ describe("runExperiment() with Phoenix", () => {
     expect(server.state.evaluationsOf(ran.experimentId).map((e) => e.result?.score)).toEqual([1, 1]);
   });
 
+  it("creates an experiment on a Phoenix dataset split with its splits, so the examples outside it are not counted as missing", async () => {
+    const server = await cleanups.fakePhoenix();
+    const client = new PhoenixClient({ host: server.url, headers: {} });
+    cleanups.add(() => client.close());
+    await client.uploadDataset({ name: "split-set", inputs: [{ a: 1, b: 1 }, { a: 2, b: 2 }, { a: 3, b: 3 }], outputs: [{ sum: 2 }, { sum: 4 }, { sum: 6 }], splits: ["test", "train", "test"], example_ids: ["one", "two", "three"] });
+    quietConsole();
+    const ran = await runExperiment({
+      experimentName: "on-test",
+      dataset: phoenix.dataset({ name: "split-set" }, { splits: ["test"], client: { host: server.url } }),
+      task,
+      storeDir: false,
+      phoenix: { host: server.url },
+    });
+    expect(ran.taskRuns.map((r) => r.exampleId)).toEqual(["one", "three"]);
+    const experiment = server.state.experimentJson(server.state.experiments[0]!);
+    expect([experiment.example_count, experiment.successful_run_count, experiment.missing_run_count]).toEqual([2, 2, 0]);
+  });
+
+  it("names an experiment without experimentName the way Phoenix does, from its dataset (dry run and uploaded)", async () => {
+    const server = await cleanups.fakePhoenix();
+    quietConsole();
+    const dry = await runExperiment({ dataset, task, dryRun: 2, storeDir: false, phoenix: { host: server.url } });
+    expect(dry.result.experiment.name).toMatch(/^arithmet-[0-9a-f]{8}$/);
+    expect(dry.taskRuns).toHaveLength(2);
+    const spaced = await runExperiment({ dataset: { ...dataset, name: "my set one" }, task, experimentName: "  ", storeDir: false, phoenix: { host: server.url } });
+    expect(spaced.result.experiment.name).toMatch(/^my-set-o-[0-9a-f]{8}$/);
+    expect(server.state.experiments.map((e) => e.name)).toEqual([spaced.result.experiment.name]);
+  });
+
   it("keeps the local ids when nothing reached Phoenix (dry run, upload off)", async () => {
     const server = await cleanups.fakePhoenix();
     quietConsole();
