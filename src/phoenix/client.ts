@@ -16,6 +16,7 @@ import type {
 } from "./api-types.js";
 import { resolvePhoenixConfig, type PhoenixConfig, type PhoenixConfigOptions } from "./config.js";
 import { createRedactor, PhoenixError } from "./errors.js";
+import { checkServerVersion } from "./server-version.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, sleep as realSleep, type RetryPolicy } from "./retry.js";
 
 export interface PhoenixClientOptions extends PhoenixConfigOptions {
@@ -71,6 +72,9 @@ export class PhoenixClient {
   private readonly random: () => number;
   private readonly onRetry: ((info: RetryInfo) => void) | undefined;
   private closed = false;
+  /** The version in the first Phoenix response's `x-phoenix-server-version` header. */
+  private seenVersion: string | undefined;
+  private versionCheck: Promise<void> | undefined;
 
   constructor(config: PhoenixConfig, options: Omit<PhoenixClientOptions, keyof PhoenixConfigOptions> = {}) {
     this.host = config.host;
@@ -153,7 +157,7 @@ export class PhoenixClient {
       method: method as Dispatcher.HttpMethod,
       path: this.basePath + path + queryString(options.query),
       headers: hasBody ? { ...this.headers, "content-type": "application/json" } : this.headers,
-      body: hasBody ? JSON.stringify(options.body) : null,
+      body: hasBody ? withoutNul(JSON.stringify(options.body)) : null,
     });
     const text = await response.body.text();
     const header = (name: string) => {
@@ -162,14 +166,11 @@ export class PhoenixClient {
     };
     const contentType = header("content-type") ?? "";
     const status = response.statusCode;
-    // A proxy in front of Phoenix may answer 5xx/429 itself: those stay retryable.
-    if (!header("x-phoenix-server-version") && !isRetryableStatus(status)) {
-      const what = contentType.includes("html") ? "an HTML page" : `${status} ${contentType || "(no content type)"}`;
-      throw new PhoenixError(
-        `${this.host} does not look like a Phoenix server: ${method} ${path} answered ${what} without the x-phoenix-server-version header. Check PHOENIX_HOST (the Phoenix base URL, e.g. http://localhost:6006).`,
-        { kind: "not-phoenix", method, path, status, retryable: false },
-      );
-    }
+    const version = header("x-phoenix-server-version");
+    if (version) this.seenVersion ??= version;
+    // Phoenix sets this header on every answer but its own 500s; a proxy in front of it may
+    // answer 5xx/429 itself: those stay retryable.
+    if (!version && !isRetryableStatus(status)) throw notPhoenix(this.host, method, path, status, contentType, header, this.redact(text));
     let body: unknown = text;
     if (contentType.includes("application/json") && text.length > 0) {
       try {
@@ -302,11 +303,73 @@ export class PhoenixClient {
     return String((await this.request<string>("GET", "/arize_phoenix_version")).body).trim();
   }
 
+  /**
+   * Refuses (a permanent `version` error) a server older than `minimum`, once per client: the
+   * version comes from a response already seen, else from `GET /arize_phoenix_version`.
+   */
+  requireServerVersion(minimum: string, needs: string): Promise<void> {
+    if (!this.versionCheck) {
+      const check = (async () => {
+        const version = this.seenVersion ?? (await this.serverVersion());
+        checkServerVersion(this.host, version, minimum, needs);
+      })();
+      this.versionCheck = check;
+      check.catch((error: unknown) => {
+        if (error instanceof PhoenixError && error.retryable && this.versionCheck === check) this.versionCheck = undefined;
+      });
+    }
+    return this.versionCheck;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.pool.close();
   }
+}
+
+/**
+ * PostgreSQL stores no U+0000 in text or JSONB, so PostgreSQL-backed Phoenix answers 500 to any
+ * body holding one (SQLite-backed Phoenix keeps it): every NUL is sent as U+FFFD, the Unicode
+ * replacement character, on either database. Works on the JSON text, where a NUL can only be the
+ * escape `\u0000` (an escaped backslash before "u0000" is left alone).
+ */
+export function withoutNul(json: string): string {
+  return json.includes("\\u0000") ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd") : json;
+}
+
+/** An answer without Phoenix's header: say who answered and what it means, not just "not Phoenix". */
+function notPhoenix(
+  host: string,
+  method: string,
+  path: string,
+  status: number,
+  contentType: string,
+  header: (name: string) => string | undefined,
+  text: string,
+): PhoenixError {
+  const server = header("server");
+  const via = header("via");
+  const who = server || via ? `${[server, via && `via ${via}`].filter(Boolean).join(" ")}` : "an unknown server";
+  const snippet = contentType.includes("html") ? "an HTML page" : text.trim() ? JSON.stringify(text.trim().slice(0, 200)) : "an empty body";
+  const answered = `${method} ${path} was answered ${status} by ${who} (${snippet}) without Phoenix's x-phoenix-server-version header`;
+  const details = { kind: "not-phoenix" as const, method, path, status, retryable: false };
+  if (status === 413) {
+    return new PhoenixError(
+      `${answered}: a proxy in front of Phoenix refused the request body as too large (nginx's default client_max_body_size is 1 MiB). Raise the proxy's body limit for ${host}.`,
+      details,
+    );
+  }
+  if (status === 401 || status === 403 || status === 407) {
+    return new PhoenixError(
+      `${answered}: an authenticating proxy in front of Phoenix refused the request. Check PHOENIX_CLIENT_HEADERS (the proxy's credentials) and PHOENIX_API_KEY.`,
+      details,
+    );
+  }
+  return new PhoenixError(
+    `${host} does not look like a Phoenix server: ${answered}. Check PHOENIX_HOST (the Phoenix base URL, e.g. http://localhost:6006).`,
+    details,
+  );
 }
 
 function enc(id: string): string {

@@ -1,6 +1,10 @@
 /** Errors from talking to Phoenix; their messages never hold the API key or a header value. */
 
-export type PhoenixErrorKind = "http" | "network" | "not-phoenix" | "auth";
+/**
+ * `not-phoenix`: something other than Phoenix answered (a wrong host, or a proxy in front of
+ * Phoenix refusing the request); `version`: the server is older than this package supports.
+ */
+export type PhoenixErrorKind = "http" | "network" | "not-phoenix" | "auth" | "version";
 
 export interface PhoenixErrorDetails {
   kind: PhoenixErrorKind;

@@ -4,7 +4,27 @@ import type { PhoenixClient } from "./client.js";
 import { PhoenixError } from "./errors.js";
 import { evaluationKey, type PhoenixEvent, type UploadLedger } from "./ledger.js";
 import { phoenixExperimentUrl } from "./links.js";
-import { evaluationBody, runBody, uploadBody, type ExampleSnapshot } from "./payloads.js";
+import { evaluationBody, phoenixEvaluationName, runBody, uploadBody, type ExampleSnapshot } from "./payloads.js";
+import { MINIMUM_PHOENIX_VERSION, MINIMUM_PHOENIX_VERSION_NEEDS } from "./server-version.js";
+
+/**
+ * Dataset uploads in flight, by host and dataset name. Uploads of one name go one at a time:
+ * Phoenix does not isolate concurrent uploads to one dataset (PostgreSQL can mix their versions),
+ * and answers an unchanged upload with its newest version by a timestamp that SQLite keeps to
+ * the second, so two versions made in one second can be confused.
+ */
+const datasetUploads = new Map<string, Promise<unknown>>();
+
+function oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const previous = datasetUploads.get(key) ?? Promise.resolve();
+  const next = previous.then(fn, fn);
+  const settled = next.then(() => {}, () => {});
+  datasetUploads.set(key, settled);
+  void settled.then(() => {
+    if (datasetUploads.get(key) === settled) datasetUploads.delete(key);
+  });
+  return next;
+}
 
 /** The metadata key that ties a Phoenix experiment to the local experiment id (finds it again after a lost answer). */
 export const LOCAL_ID_METADATA_KEY = "vitest_experiments_id";
@@ -82,8 +102,34 @@ export class ExperimentUpload {
   }
 
   private async doSetup(): Promise<void> {
+    await this.forgetDeletedExperiment();
     await this.ensureDataset();
     await this.ensureExperiment();
+  }
+
+  /**
+   * A resumed upload whose experiment was deleted on the server meanwhile: runs posted to it
+   * would fail with a 500 on every retry (and listing its runs answers an empty list, not 404),
+   * so it is created again, with the dataset, from the local records.
+   */
+  private async forgetDeletedExperiment(): Promise<void> {
+    const { ledger } = this;
+    if (!ledger.experimentId || !ledger.pending) return;
+    try {
+      await this.options.limit(() => this.client.getExperiment(ledger.experimentId!));
+      return;
+    } catch (error) {
+      if (!(error instanceof PhoenixError && error.status === 404)) throw error;
+    }
+    delete ledger.experimentId;
+    delete ledger.url;
+    ledger.runIds.clear();
+    ledger.evaluations.clear();
+    if (!this.experiment.dataset.phoenix) {
+      delete ledger.datasetId;
+      delete ledger.versionId;
+      ledger.nodeIds.clear();
+    }
   }
 
   private async ensureDataset(): Promise<void> {
@@ -100,22 +146,51 @@ export class ExperimentUpload {
     const examples = this.options.examples;
     if (!examples) throw new Error(`Cannot upload the dataset of experiment "${experiment.name}": its examples were not recorded`);
     const name = experiment.dataset.name;
-    const existing = await this.options.limit(() => client.findDatasetByName(name));
-    let result = await this.options.limit(() => client.uploadDataset(uploadBody(name, examples, existing ? "update" : "create")));
-    // Taken meanwhile (another process, or our own create whose answer was lost): version it instead.
-    if ("conflict" in result) result = await this.options.limit(() => client.uploadDataset(uploadBody(name, examples, "update")));
-    if ("conflict" in result) throw new Error(`Phoenix refused to version dataset "${name}": ${result.conflict}`);
-    ledger.datasetId = result.dataset_id;
-    ledger.versionId = result.version_id;
-    await this.fetchNodeIds();
+    await oneAtATime(`${client.host}\n${name}`, async () => {
+      const existing = await this.options.limit(() => client.findDatasetByName(name));
+      await this.requireServerVersion();
+      let result = await this.options.limit(() => client.uploadDataset(uploadBody(name, examples, existing ? "update" : "create")));
+      // Taken meanwhile (another process, or our own create whose answer was lost): version it instead.
+      if ("conflict" in result) result = await this.options.limit(() => client.uploadDataset(uploadBody(name, examples, "update")));
+      if ("conflict" in result) throw new Error(`Phoenix refused to version dataset "${name}": ${result.conflict}`);
+      ledger.datasetId = result.dataset_id;
+      ledger.versionId = result.version_id;
+      const wanted = new Set(examples.map((e) => e.id));
+      let held = await this.examplesAt(result.version_id);
+      if (!sameIds(held, wanted)) {
+        // An unchanged upload answers the newest version by timestamp, which can be an older one
+        // made in the same second (SQLite): the newest by id is the one that holds the upload.
+        const [newest] = (await this.options.limit(() => client.request<{ data: { version_id: string }[] }>("GET", `/v1/datasets/${encodeURIComponent(result.dataset_id)}/versions`, { query: { limit: 1 } }))).body.data;
+        if (newest && newest.version_id !== result.version_id) {
+          ledger.versionId = newest.version_id;
+          held = await this.examplesAt(newest.version_id);
+        }
+      }
+      if (!sameIds(held, wanted)) {
+        const extra = [...held.keys()].filter((id) => !wanted.has(id));
+        const missing = [...wanted].filter((id) => !held.has(id));
+        throw new Error(
+          `Phoenix dataset "${name}" version ${ledger.versionId} does not hold exactly the examples that ran (${extra.length} more: ${preview(extra)}; ${missing.length} missing: ${preview(missing)}): was it changed by another upload at the same time? The upload is kept and can be finished with \`vitest-experiments upload\`.`,
+        );
+      }
+      this.recordNodeIds(held);
+    });
+  }
+
+  private async examplesAt(versionId: string): Promise<Map<string, string>> {
+    const { examples } = await this.options.limit(() => this.client.getDatasetExamples(this.ledger.datasetId!, { versionId }));
+    return new Map(examples.map((e) => [e.id, e.node_id]));
   }
 
   private async fetchNodeIds(): Promise<void> {
+    this.recordNodeIds(await this.examplesAt(this.ledger.versionId!));
+  }
+
+  private recordNodeIds(held: ReadonlyMap<string, string>): void {
     const { ledger, experiment } = this;
     const datasetId = ledger.datasetId!;
     const versionId = ledger.versionId!;
-    const { examples } = await this.options.limit(() => this.client.getDatasetExamples(datasetId, { versionId }));
-    for (const example of examples) ledger.nodeIds.set(example.id, example.node_id);
+    for (const [id, nodeId] of held) ledger.nodeIds.set(id, nodeId);
     const unknown = experiment.dataset.exampleIds.filter((id) => !ledger.nodeIds.has(id));
     if (unknown.length > 0) {
       throw new Error(
@@ -125,9 +200,15 @@ export class ExperimentUpload {
     this.options.record({ type: "phoenix", kind: "dataset", datasetId, versionId, nodeIds: Object.fromEntries(ledger.nodeIds) });
   }
 
+  /** Before the first write: free when a response already told the version. */
+  private requireServerVersion(): Promise<void> {
+    return this.client.requireServerVersion(MINIMUM_PHOENIX_VERSION, MINIMUM_PHOENIX_VERSION_NEEDS);
+  }
+
   private async ensureExperiment(): Promise<void> {
     const { ledger } = this;
     if (ledger.experimentId) return;
+    await this.requireServerVersion();
     // A resumed upload may have created it already without hearing back.
     const found = ledger.pending ? await this.findExisting() : undefined;
     const created = found ?? (await this.createExperimentOnce());
@@ -252,7 +333,7 @@ export class ExperimentUpload {
       }
     }
     // Evaluations of runs the server already had: ask which are missing or failed there.
-    const names = [...new Set(existing.flatMap((r) => r.evaluations.map((e) => e.name)))];
+    const names = [...new Set(existing.flatMap((r) => r.evaluations.map((e) => phoenixEvaluationName(e.name))))].filter((n) => n !== "");
     const incomplete = new Set<string>();
     if (names.length > 0) {
       const rows = await this.options.limit(() => this.client.listIncompleteEvaluations(this.ledger.experimentId!, names));
@@ -273,7 +354,8 @@ export class ExperimentUpload {
       }),
       ...existing.map(async (run) => {
         const serverRunId = this.ledger.runIds.get(run.runId)!;
-        const todo = run.evaluations.filter((e) => incomplete.has(`${serverRunId}#${e.name}`));
+        // Phoenix trims the names it reports incomplete; they are uploaded trimmed too.
+        const todo = run.evaluations.filter((e) => incomplete.has(`${serverRunId}#${phoenixEvaluationName(e.name)}`));
         for (const e of todo) this.ledger.evaluations.delete(evaluationKey(run.runId, e.name));
         try {
           await this.uploadEvaluations(run, serverRunId, todo);
@@ -286,4 +368,13 @@ export class ExperimentUpload {
     if (failures.length > 0) throw failures[0];
     return { runsPosted, evaluationsPosted };
   }
+}
+
+function sameIds(held: ReadonlyMap<string, string>, wanted: ReadonlySet<string>): boolean {
+  return held.size === wanted.size && [...wanted].every((id) => held.has(id));
+}
+
+function preview(ids: readonly string[]): string {
+  if (ids.length === 0) return "none";
+  return `${ids.slice(0, 3).map((id) => JSON.stringify(id)).join(", ")}${ids.length > 3 ? ", …" : ""}`;
 }

@@ -32,15 +32,19 @@ export function outputObject(expected: JsonValue | undefined): JsonObject {
   return isPlainObject(expected) ? expected : { output: expected };
 }
 
+/**
+ * The whole dataset as one upload, so its version holds exactly these examples. `splits` is always
+ * sent: Phoenix keeps an example's old split assignments when the column is omitted, so an
+ * example whose splits were all removed locally would stay in them on Phoenix.
+ */
 export function uploadBody(name: string, examples: readonly ExampleSnapshot[], action: "create" | "update"): UploadDatasetBody {
-  const withSplits = examples.some((e) => e.splits.length > 0);
   return {
     name,
     action,
     inputs: examples.map((e) => inputObject(e.input)),
     outputs: examples.map((e) => outputObject(e.expected)),
     metadata: examples.map((e) => e.metadata),
-    ...(withSplits ? { splits: examples.map((e) => (e.splits.length === 0 ? null : e.splits)) } : {}),
+    splits: examples.map((e) => (e.splits.length === 0 ? null : e.splits)),
     example_ids: examples.map((e) => e.id),
   };
 }
@@ -57,10 +61,19 @@ export function runBody(run: RunRecord, datasetExampleId: string): CreateRunBody
   };
 }
 
+/**
+ * An evaluation's name as Phoenix keeps it: trimmed. Phoenix stores a name as sent but trims the
+ * names asked about in `/incomplete-evaluations`, so a name with surrounding spaces would be
+ * reported missing forever (and never found on resume).
+ */
+export function phoenixEvaluationName(name: string): string {
+  return name.trim();
+}
+
 export function evaluationBody(evaluation: EvaluationRecord, experimentRunId: string): UpsertEvaluationBody {
   return {
     experiment_run_id: experimentRunId,
-    name: evaluation.name,
+    name: phoenixEvaluationName(evaluation.name),
     annotator_kind: evaluation.kind,
     start_time: evaluation.startTime,
     end_time: evaluation.endTime,

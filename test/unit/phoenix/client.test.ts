@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { PhoenixClient, type PhoenixClientOptions } from "../../../src/phoenix/client.js";
+import { PhoenixClient, withoutNul, type PhoenixClientOptions } from "../../../src/phoenix/client.js";
+import { isAtLeast, MINIMUM_PHOENIX_VERSION } from "../../../src/phoenix/server-version.js";
 import { parseClientHeaders, PhoenixConfigError, resolvePhoenixConfig } from "../../../src/phoenix/config.js";
 import { PhoenixError } from "../../../src/phoenix/errors.js";
 import { fromGlobalId, toGlobalId } from "../../../src/phoenix/ids.js";
@@ -167,8 +168,63 @@ describe("PhoenixClient", () => {
     const { client: c, delays } = client(url);
     const error = await failure(c.findDatasetByName("x"));
     expect(error.kind).toBe("not-phoenix");
-    expect(error.message).toMatch(/does not look like a Phoenix server: GET \/v1\/datasets answered an HTML page/);
+    expect(error.message).toMatch(/does not look like a Phoenix server: GET \/v1\/datasets was answered 200 by an unknown server \(an HTML page\) without Phoenix's x-phoenix-server-version header\. Check PHOENIX_HOST/);
     expect(delays).toEqual([]);
+  });
+
+  it("says who answered when a proxy in front of Phoenix refuses a request (413 body too large, 401/403), with the status", async () => {
+    const statuses = [413, 401, 403];
+    const url = await rawServer((_req, res) => {
+      const status = statuses.shift()!;
+      res.writeHead(status, { "content-type": "text/html", server: "nginx/1.25.3" });
+      res.end("<html><body>refused</body></html>");
+    });
+    const { client: c, delays } = client(url);
+    const tooLarge = await failure(c.request("POST", "/v1/datasets/upload", { body: { name: "big" } }));
+    expect(tooLarge.kind).toBe("not-phoenix");
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.message).toBe(
+      "POST /v1/datasets/upload was answered 413 by nginx/1.25.3 (an HTML page) without Phoenix's x-phoenix-server-version header: a proxy in front of Phoenix refused the request body as too large (nginx's default client_max_body_size is 1 MiB). Raise the proxy's body limit for " + url + ".",
+    );
+    for (const status of [401, 403]) {
+      const refused = await failure(c.findDatasetByName("x"));
+      expect(refused.status).toBe(status);
+      expect(refused.message).toMatch(new RegExp(`^GET /v1/datasets was answered ${status} by nginx/1\\.25\\.3 .*an authenticating proxy in front of Phoenix refused the request\\. Check PHOENIX_CLIENT_HEADERS`));
+    }
+    expect(delays).toEqual([]);
+  });
+
+  it("refuses a Phoenix server older than the minimum once, with the version it found; newer and unreadable versions pass", async () => {
+    let versionRequests = 0;
+    const url = await rawServer((req, res) => {
+      if (req.url === "/arize_phoenix_version") versionRequests++;
+      res.writeHead(200, { "content-type": "text/plain", "x-phoenix-server-version": "14.2.0" });
+      res.end("14.2.0");
+    });
+    const { client: c } = client(url);
+    const refused = await failure(c.requireServerVersion(MINIMUM_PHOENIX_VERSION, "needs upserts"));
+    expect(refused.kind).toBe("version");
+    expect(refused.retryable).toBe(false);
+    expect(refused.message).toBe(`Phoenix at ${url} is version 14.2.0; vitest-experiments needs Phoenix 15.0.0 or newer (it needs upserts). Upgrade Phoenix, or set VITEST_EXPERIMENTS_UPLOAD=false to run without uploading.`);
+    await failure(c.requireServerVersion(MINIMUM_PHOENIX_VERSION, "needs upserts"));
+    expect(versionRequests).toBe(1);
+    expect([isAtLeast("20.26.1", "15.0.0"), isAtLeast("15.0.0rc1", "15.0.0"), isAtLeast("12.10.0", "12.9.3"), isAtLeast("dev", "15.0.0")]).toEqual([true, true, true, undefined]);
+  });
+
+  it("sends every NUL character as U+FFFD (PostgreSQL-backed Phoenix answers 500 to a NUL), leaving an escaped backslash before u0000 alone", async () => {
+    let received = "";
+    const url = await rawServer((req, res) => {
+      req.setEncoding("utf8");
+      req.on("data", (chunk) => (received += chunk));
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/json", "x-phoenix-server-version": "20.26.1" });
+        res.end("{}");
+      });
+    });
+    const { client: c } = client(url);
+    await c.request("POST", "/v1/x", { body: { "k\u0000": "a\u0000b", text: "\\u0000 stays", both: "\\\u0000" } });
+    expect(JSON.parse(received)).toEqual({ "k\ufffd": "a\ufffdb", text: "\\u0000 stays", both: "\\\ufffd" });
+    expect(withoutNul('"plain"')).toBe('"plain"');
   });
 
   it("redacts the API key and header values that a server echoes back", async () => {
