@@ -110,14 +110,16 @@ export class ExperimentUpload {
   /**
    * A resumed upload whose experiment was deleted on the server meanwhile: runs posted to it
    * would fail with a 500 on every retry (and listing its runs answers an empty list, not 404),
-   * so it is created again, with the dataset, from the local records.
+   * so it is created again, with the dataset, from the local records. An experiment under that id
+   * that is not this one (SQLite hands a deleted row's id to the next row) counts as deleted.
    */
   private async forgetDeletedExperiment(): Promise<void> {
     const { ledger } = this;
     if (!ledger.experimentId || !ledger.pending) return;
     try {
-      await this.options.limit(() => this.client.getExperiment(ledger.experimentId!));
-      return;
+      const held = await this.options.limit(() => this.client.getExperiment(ledger.experimentId!));
+      // SQLite reuses the row id of a deleted newest row: the id may now name another experiment.
+      if (held.metadata?.[LOCAL_ID_METADATA_KEY] === this.experiment.id) return;
     } catch (error) {
       if (!(error instanceof PhoenixError && error.status === 404)) throw error;
     }
