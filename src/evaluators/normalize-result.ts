@@ -14,14 +14,15 @@ export class InvalidResultError extends Error {
 }
 
 /**
- * Reads an evaluator's return value: a number, a boolean (1/0), a string (a label), null (no
+ * Reads an evaluator's return value: a number, a boolean (score 1/0 with the label "True"/"False",
+ * as Phoenix's Python client records it, so both clients' experiments compare in Phoenix), a string (a label), null (no
  * opinion), or `{ score?, label?, explanation?, metadata? }` with at least a score or a label.
  * Anything else is an error rather than a guess, since a wrong score silently passes gates.
  */
 export function normalizeResult(value: unknown): NormalizedResult {
   const empty = { score: null, label: null, explanation: null, metadata: {} };
   if (value === null || value === undefined) return empty;
-  if (typeof value === "boolean") return { ...empty, score: value ? 1 : 0 };
+  if (typeof value === "boolean") return { ...empty, score: value ? 1 : 0, label: value ? "True" : "False" };
   if (typeof value === "number") return { ...empty, score: checkScore(value) };
   if (typeof value === "string") return { ...empty, label: value };
   if (typeof value !== "object" || Array.isArray(value)) {

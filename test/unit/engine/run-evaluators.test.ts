@@ -9,8 +9,9 @@ describe("normalizeResult", () => {
   const empty = { score: null, label: null, explanation: null, metadata: {} };
   it.each([
     ["a number", 0.25, { ...empty, score: 0.25 }],
-    ["true", true, { ...empty, score: 1 }],
-    ["false", false, { ...empty, score: 0 }],
+    // Labelled as Phoenix's Python client labels them (str(bool)).
+    ["true", true, { ...empty, score: 1, label: "True" }],
+    ["false", false, { ...empty, score: 0, label: "False" }],
     ["a label", "relevant", { ...empty, label: "relevant" }],
     ["null", null, empty],
     ["undefined", undefined, empty],
@@ -81,7 +82,7 @@ describe("running evaluators", () => {
       },
     ]);
     expect(evaluations.map(({ name, kind, score, label, explanation, error, metadata }) => ({ name, kind, score, label, explanation, error, metadata }))).toEqual([
-      { name: "exact", kind: "CODE", score: 1, label: null, explanation: null, error: null, metadata: {} },
+      { name: "exact", kind: "CODE", score: 1, label: "True", explanation: null, error: null, metadata: {} },
       { name: "judge", kind: "LLM", score: 0.5, label: "partly", explanation: "close", error: null, metadata: { tokens: 3 } },
       { name: "label_only", kind: "CODE", score: null, label: "math", explanation: null, error: null, metadata: {} },
       { name: "no_opinion", kind: "CODE", score: null, label: null, explanation: null, error: null, metadata: {} },
