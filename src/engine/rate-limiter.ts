@@ -67,8 +67,12 @@ export class AdaptiveRateLimiter {
   #refused = 0;
   #cancelTimer: (() => void) | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
-  /** Smoothed latency of accepted attempts (ms), to turn a learnt cap into a pace it must not be held by. */
+  /**
+   * Smoothed latency of accepted attempts and its mean deviation (ms), as TCP estimates its
+   * round trip: the pace a learnt cap needs, and how long until a start's outcome is surely known.
+   */
   #latency: number | undefined;
+  #latencyDeviation = 0;
 
   constructor(options: RateLimiterOptions = {}) {
     this.#clock = options.clock ?? processClock;
@@ -146,9 +150,9 @@ export class AdaptiveRateLimiter {
 
   #issue(now: number): Permit {
     // Levels say something about a concurrency cap only once starts are paced and the pace has
-    // held for a whole latency: while a new rate ramps in-flight attempts up, the late starts are
+    // held for two typical latencies: while a new rate ramps in-flight attempts up, the late starts are
     // at higher levels *and* at a higher rate, which under a rate limit would fake a cap.
-    const paced = this.#pacing.mode !== "unlimited" && now - this.#pacing.regimeStartedAt >= (this.#latency ?? 0);
+    const paced = this.#pacing.mode !== "unlimited" && now - this.#pacing.regimeStartedAt >= 2 * (this.#latency ?? 0);
     const pacingRegime: PacingRegime = this.#pacing.issue(now);
     const windowRegime: WindowRegime = this.#window.issue();
     const level = ++this.#inFlight;
@@ -166,7 +170,8 @@ export class AdaptiveRateLimiter {
         this.#accepted++;
         const end = this.#clock.now();
         this.#latency = this.#latency === undefined ? end - now : 0.8 * this.#latency + 0.2 * (end - now);
-        this.#pacing.accepted(pacingRegime);
+        this.#pacing.accepted(pacingRegime, now);
+        this.#pacing.lagMs = this.#latency;
         this.#window.accepted(windowRegime, level, paced);
         this.#pump();
       },
@@ -176,7 +181,7 @@ export class AdaptiveRateLimiter {
         const end = this.#clock.now();
         const capBefore = this.#window.cap;
         const explained = this.#window.refused(end, windowRegime, level, paced);
-        if (!explained) this.#pacing.refused(end, pacingRegime);
+        if (!explained) this.#pacing.refused(end, pacingRegime, now);
         else if (capBefore === undefined && this.#window.cap !== undefined) this.#paceForCap(end);
         this.#pump();
         return retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : 0;
@@ -185,6 +190,17 @@ export class AdaptiveRateLimiter {
         if (settle()) this.#pump();
       },
     };
+  }
+
+  #observeLatency(ms: number): void {
+    if (this.#latency === undefined) {
+      this.#latency = ms;
+      this.#latencyDeviation = ms / 2;
+    } else {
+      this.#latencyDeviation = 0.75 * this.#latencyDeviation + 0.25 * Math.abs(ms - this.#latency);
+      this.#latency = 0.875 * this.#latency + 0.125 * ms;
+    }
+    this.#pacing.lagMs = this.#latency + 2 * this.#latencyDeviation;
   }
 
   /**

@@ -96,3 +96,32 @@ describe("AdaptiveRateLimiter permits", () => {
     expect(limiter.inFlight).toBe(1);
   });
 });
+
+describe("AdaptiveRateLimiter in simulation, LLM-like latency", () => {
+  // Requests lasting 1 s ± 50% from 60 concurrent callers: acceptances come back a second after
+  // the refusals, in-flight counts swing with latency, and every decision waits for outcomes, so
+  // convergence takes longer (the sliding window settles at 85%, the others above 90%).
+  for (const name of SHAPES) {
+    const shape = shapeAt(name, 40, 1_000);
+    it(`${describeShape(shape)}: ≥ 85% of capacity after the cold start, refusals ≤ 25% of accepted`, async () => {
+      const result = await simulate({ shape, requests: 1_200, callers: 60, meanLatencyMs: 1_000 });
+      expect(result.completed).toBe(1_200);
+      expect(result.steadyShare).toBeGreaterThanOrEqual(name === "sliding-window" ? 0.85 : 0.9);
+      expect(result.refused / result.accepted).toBeLessThanOrEqual(0.25);
+    });
+  }
+});
+
+describe("AdaptiveRateLimiter in simulation, short experiment", () => {
+  // 240 runs (six seconds of capacity): the cold start weighs most here.
+  for (const name of SHAPES) {
+    const latency = name === "concurrency" ? 100 : 50;
+    const shape = shapeAt(name, 40, latency);
+    it(`${describeShape(shape)}: all runs complete, refusals ≤ 30% of accepted`, async () => {
+      const result = await simulate({ shape, requests: 240, callers: 24, meanLatencyMs: latency });
+      expect(result.completed).toBe(240);
+      expect(result.refused / result.accepted).toBeLessThanOrEqual(0.3);
+      expect(result.share).toBeGreaterThanOrEqual(0.8);
+    });
+  }
+});
