@@ -1,3 +1,4 @@
+import type { ThrottleSummary } from "../record/types.js";
 import { processClock, type Clock } from "./clock.js";
 import { ConcurrencyStage, type WindowRegime } from "./concurrency-stage.js";
 import { PacingStage, type PacingRegime } from "./pacing-stage.js";
@@ -6,17 +7,6 @@ export interface RateLimiterOptions {
   /** Lowest rate the pacing stage throttles down to, in requests per second. Default 0.1. */
   minRate?: number;
   clock?: Clock;
-}
-
-/** What the limiter learnt about the provider, for the run record and the summary. */
-export interface ThrottleSummary {
-  /** Attempts the provider accepted and refused (rate-limit errors), task and LLM evaluators together. */
-  accepted: number;
-  refused: number;
-  /** The pace attempts settled on, in requests per second; null when the limiter never paced. */
-  rate: number | null;
-  /** The cap on attempts in flight the limiter learnt; null when the provider showed none. */
-  concurrency: number | null;
 }
 
 /** One attempt's turn: report its outcome exactly once. */
