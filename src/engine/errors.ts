@@ -50,18 +50,49 @@ function isClass(fn: RateLimitErrorMatcher): fn is abstract new (...args: any[])
   return fn === Error || fn.prototype instanceof Error || /^class[\s{]/.test(Function.prototype.toString.call(fn));
 }
 
-/** Milliseconds a rate-limited caller was told to wait (`retryAfterMs`, or a Retry-After header). */
-export function retryAfterOf(error: unknown): number | undefined {
+/**
+ * Milliseconds a rate-limited caller was told to wait, from the first of: `retryAfterMs` on the
+ * error; the `retry-after-ms` header (OpenAI); `Retry-After` (seconds or an HTTP date); and, when
+ * the request quota is spent (`x-ratelimit-remaining-requests: 0`, OpenAI's and most gateways'
+ * names, or `anthropic-ratelimit-requests-remaining: 0`), the time until it resets
+ * (`x-ratelimit-reset-requests` as "1s", "6m0s" or "20ms", or Anthropic's RFC 3339 time).
+ * Headers are read from `error.headers`, `error.responseHeaders` (AI SDK) or
+ * `error.response.headers`, as a `Headers` object or a plain record; a retry wrapper's
+ * `lastError` is searched too.
+ */
+export function retryAfterOf(error: unknown, now: number = Date.now()): number | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const e = error as { retryAfterMs?: unknown; headers?: unknown; responseHeaders?: unknown; response?: { headers?: unknown }; lastError?: unknown };
   if (typeof e.retryAfterMs === "number" && e.retryAfterMs >= 0) return e.retryAfterMs;
-  const header =
-    headerValue(e.headers, "retry-after") ?? headerValue(e.responseHeaders, "retry-after") ?? headerValue(e.response?.headers, "retry-after");
-  if (header === undefined) return e.lastError !== undefined && e.lastError !== error ? retryAfterOf(e.lastError) : undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  const header = (name: string) => headerValue(e.headers, name) ?? headerValue(e.responseHeaders, name) ?? headerValue(e.response?.headers, name);
+  const milliseconds = header("retry-after-ms")?.trim();
+  if (milliseconds !== undefined && /^\d+(\.\d+)?$/.test(milliseconds)) return Number(milliseconds);
+  const retryAfter = header("retry-after")?.trim();
+  if (retryAfter) {
+    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Number(retryAfter) * 1000;
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  if (header("x-ratelimit-remaining-requests")?.trim() === "0") {
+    const reset = durationMs(header("x-ratelimit-reset-requests"));
+    if (reset !== undefined) return reset;
+  }
+  if (header("anthropic-ratelimit-requests-remaining")?.trim() === "0") {
+    const reset = Date.parse(header("anthropic-ratelimit-requests-reset") ?? "");
+    if (!Number.isNaN(reset)) return Math.max(0, reset - now);
+  }
+  return e.lastError !== undefined && e.lastError !== error ? retryAfterOf(e.lastError, now) : undefined;
+}
+
+/** "1s", "6m0s", "1h2m3.5s", "20ms", or plain seconds, in milliseconds. */
+function durationMs(text: string | undefined): number | undefined {
+  const value = text?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const unit = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== value) return undefined;
+  return parts.reduce((sum, [, n, u]) => sum + Number(n) * unit[u as keyof typeof unit], 0);
 }
 
 function headerValue(headers: unknown, name: string): string | undefined {

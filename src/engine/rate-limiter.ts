@@ -1,201 +1,206 @@
-import { sleep } from "./sleep.js";
+import type { ThrottleSummary } from "../record/types.js";
+import { processClock, type Clock } from "./clock.js";
+import { ConcurrencyStage, type WindowRegime } from "./concurrency-stage.js";
+import { PacingStage, type PacingRegime } from "./pacing-stage.js";
 
 export interface RateLimiterOptions {
-  /** Lowest rate the limiter throttles down to, in requests per second. */
+  /** Lowest rate the pacing stage throttles down to, in requests per second. Default 0.1. */
   minRate?: number;
-  /** Multiplicative growth of the rate per second without a rate-limit error. */
-  growthPerSecond?: number;
-  /** Share of the measured accepted throughput the rate is set to after a rate-limit error. */
-  backoffFactor?: number;
-  /** Window over which accepted throughput is measured, in milliseconds. */
-  windowMs?: number;
+  clock?: Clock;
+}
+
+/** One attempt's turn: report its outcome exactly once. */
+export interface Permit {
+  /** The clock reading when the attempt started. */
+  readonly startedAt: number;
+  /** The provider accepted the attempt. */
+  accepted(): void;
   /**
-   * Pause after a rate-limit error when nothing was accepted yet (no throughput to measure) and the
-   * provider gave no Retry-After; doubles while such errors go on, up to 16 s. Default 1000 ms.
+   * The provider refused the attempt with a rate-limit error. Returns how long this caller must
+   * wait before its next attempt: the provider's own wait (`Retry-After` and kin) when it gave
+   * one, else 0 (the pace itself spaces the retry).
    */
-  initialPauseMs?: number;
-  now?: () => number;
+  refused(retryAfterMs?: number): number;
+  /** The attempt ended some other way (an error, a timeout, cancellation): it teaches nothing. */
+  release(): void;
+}
+
+interface Waiter {
+  resolve(permit: Permit): void;
+  reject(reason: unknown): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
 }
 
 /**
- * One adaptive limiter per experiment, shared by every run and every LLM evaluator in it.
+ * One adaptive limiter per experiment, shared by every run and every LLM evaluator in it: a
+ * pacing stage (how far apart attempts start, see pacing-stage.ts) composed with a concurrency
+ * stage (how many may be in flight, see concurrency-stage.ts), the way undici composes
+ * interceptors. A start waits until both allow it; every refusal goes first to the concurrency
+ * stage and, unless the in-flight cap explains it, to the pacing stage.
  *
- * Why not Phoenix's AdaptiveTokenBucket: it starts at 1 req/s, tops out at 8 req/s and halves on
- * every error, so it cannot approach a provider's real limit. This limiter is unlimited until the
- * first rate-limit error; then it *measures* the throughput the provider accepted over the last
- * window (the provider's real limit, since it was saturated) and paces starts slightly below it,
- * growing gently until the next rate-limit error. Starts are spaced evenly (no bursts), so a
- * provider enforcing R requests/s sees a smooth stream just under R.
+ * Why not Phoenix's AdaptiveTokenBucket: it starts at 1 req/s, tops out at 50, halves on every
+ * error and grows back 1% a second, so after the first refusal it runs at a fraction of the
+ * provider's limit for minutes; and it has no notion of a concurrency cap.
  *
- * Errors from attempts that started before the last reduction carry stale information (they were
- * sent at the old rate) and do not reduce the rate again.
+ * Several experiments in one process (or in parallel Vitest workers) calling one provider each
+ * run their own limiter: each one's cuts are proportional to its own share of the refusals, and
+ * the probing growth of whichever gets less brings it back up, so neither starves.
  */
-const MAX_BLIND_PAUSE_MS = 16_000;
-
 export class AdaptiveRateLimiter {
-  readonly #minRate: number;
-  readonly #growth: number;
-  readonly #backoffFactor: number;
-  readonly #windowMs: number;
-  readonly #now: () => number;
-
-  /** Requests per second; undefined until the first rate-limit error. */
-  #rate: number | undefined;
-  #nextSlot = 0;
-  #pausedUntil = 0;
-  #lastAdjustment = Number.NEGATIVE_INFINITY;
-  #acceptedSinceAdjustment = false;
-  #lastGrowth = 0;
-  #generation = 0;
-  #successes: number[] = [];
-  #throttleEvents = 0;
-  /** Highest accepted throughput seen (decaying), and when: the floor under every reduction. */
-  #peak = 0;
-  #peakAt = 0;
-  readonly #initialPauseMs: number;
-  #blindPauseMs: number;
+  readonly #clock: Clock;
+  readonly #pacing: PacingStage;
+  readonly #window = new ConcurrencyStage();
+  readonly #queue: Waiter[] = [];
+  #inFlight = 0;
+  #accepted = 0;
+  #refused = 0;
+  #cancelTimer: (() => void) | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
+  /**
+   * Smoothed latency of accepted attempts and its mean deviation (ms), as TCP estimates its
+   * round trip: the pace a learnt cap needs, and how long until a start's outcome is surely known.
+   */
+  #latency: number | undefined;
+  #latencyDeviation = 0;
 
   constructor(options: RateLimiterOptions = {}) {
-    this.#minRate = options.minRate ?? 0.1;
-    this.#growth = options.growthPerSecond ?? 0.03;
-    this.#backoffFactor = options.backoffFactor ?? 0.95;
-    this.#windowMs = options.windowMs ?? 2_000;
-    this.#now = options.now ?? (() => performance.now());
-    this.#initialPauseMs = options.initialPauseMs ?? 1_000;
-    this.#blindPauseMs = this.#initialPauseMs;
+    this.#clock = options.clock ?? processClock;
+    this.#pacing = new PacingStage(options.minRate ?? 0.1);
   }
 
-  /** The current rate in requests per second, or undefined while unlimited. */
+  /** The current pace in requests per second, or undefined while unlimited. */
   get rate(): number | undefined {
-    return this.#rate;
+    return this.#pacing.rate;
   }
 
-  /** How many rate-limit errors reduced the rate. */
-  get throttleEvents(): number {
-    return this.#throttleEvents;
+  /** The learnt cap on attempts in flight, or undefined. */
+  get concurrency(): number | undefined {
+    return this.#window.cap;
   }
 
-  /** Waits for this caller's turn. Returns the time the attempt may start (for `onRateLimited`). */
-  async acquire(signal?: AbortSignal): Promise<number> {
-    for (;;) {
-      const now = this.#now();
-      const generation = this.#generation;
-      const start = this.#reserve(now);
-      if (start > now) await sleep(start - now, signal);
-      // A rate reduction while we slept makes the reservation stale: take a new one.
-      if (generation === this.#generation) return this.#now();
-    }
+  get inFlight(): number {
+    return this.#inFlight;
   }
 
-  #reserve(now: number): number {
-    const earliest = Math.max(now, this.#pausedUntil);
-    if (this.#rate === undefined) return earliest;
-    this.#grow(now);
-    const start = Math.max(earliest, this.#nextSlot);
-    this.#nextSlot = start + 1000 / this.#rate;
-    return start;
+  summary(): ThrottleSummary {
+    return { accepted: this.#accepted, refused: this.#refused, rate: this.#pacing.rate ?? null, concurrency: this.#window.cap ?? null };
   }
 
-  #grow(now: number): void {
-    const elapsed = (now - this.#lastGrowth) / 1000;
-    this.#lastGrowth = now;
-    if (this.#rate === undefined || elapsed <= 0) return;
-    // Never grow far past what the provider has been seen to accept: idle time must not build up
-    // a rate that would be sent as a burst later.
-    const ceiling = Math.max(this.#measuredRate(now) * 1.5, this.#minRate * 2);
-    this.#rate = Math.min(Math.max(this.#rate, ceiling), this.#rate * Math.exp(this.#growth * elapsed));
-  }
-
-  /** Records an accepted attempt. */
-  onSuccess(): void {
-    const now = this.#now();
-    this.#successes.push(now);
-    this.#trim(now);
-    this.#acceptedSinceAdjustment = true;
-    this.#blindPauseMs = this.#initialPauseMs;
-    // The peak is read over at least a quarter second: long enough not to mistake a burst of
-    // concurrent starts for a rate, short enough to be known before the first reductions.
-    const oldest = this.#successes[0]!;
-    const span = now - oldest;
-    if (span >= 250) {
-      const measured = (this.#successes.length * 1000) / span;
-      if (measured >= this.#decayedPeak(now)) {
-        this.#peak = measured;
-        this.#peakAt = now;
+  /** Waits for this caller's turn to start an attempt. Rejects with the signal's reason when it aborts. */
+  acquire(signal?: AbortSignal): Promise<Permit> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Permit>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        waiter.onAbort = () => {
+          const index = this.#queue.indexOf(waiter);
+          if (index >= 0) this.#queue.splice(index, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
+      this.#queue.push(waiter);
+      this.#pump();
+    });
+  }
+
+  /** Starts every waiter both stages allow now; arms a timer for the next pacing slot. */
+  #pump(): void {
+    while (this.#queue.length > 0) {
+      const now = this.#clock.now();
+      this.#pacing.tick(now);
+      this.#window.tick(now);
+      if (!this.#window.allows(this.#inFlight)) {
+        this.#window.markBound();
+        return; // the next settled attempt pumps again
+      }
+      const slot = this.#pacing.slotAt(now);
+      if (slot > now) {
+        this.#pacing.markBound();
+        this.#armTimer(slot);
+        return;
+      }
+      const waiter = this.#queue.shift()!;
+      if (waiter.onAbort) waiter.signal!.removeEventListener("abort", waiter.onAbort);
+      waiter.resolve(this.#issue(now));
     }
+  }
+
+  #armTimer(at: number): void {
+    if (this.#cancelTimer && this.#timerAt <= at) return;
+    this.#cancelTimer?.();
+    this.#timerAt = at;
+    this.#cancelTimer = this.#clock.setTimer(() => {
+      this.#cancelTimer = undefined;
+      this.#timerAt = Number.POSITIVE_INFINITY;
+      this.#pump();
+    }, at - this.#clock.now());
+  }
+
+  #issue(now: number): Permit {
+    // Levels say something about a concurrency cap only once starts are paced and the pace has
+    // held for two typical latencies: while a new rate ramps in-flight attempts up, the late starts are
+    // at higher levels *and* at a higher rate, which under a rate limit would fake a cap.
+    const paced = this.#pacing.mode !== "unlimited" && now - this.#pacing.regimeStartedAt >= 2 * (this.#latency ?? 0);
+    const pacingRegime: PacingRegime = this.#pacing.issue(now);
+    const windowRegime: WindowRegime = this.#window.issue();
+    const level = ++this.#inFlight;
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      this.#inFlight--;
+      return true;
+    };
+    return {
+      startedAt: now,
+      accepted: () => {
+        if (!settle()) return;
+        this.#accepted++;
+        const end = this.#clock.now();
+        this.#latency = this.#latency === undefined ? end - now : 0.8 * this.#latency + 0.2 * (end - now);
+        this.#pacing.accepted(pacingRegime, now);
+        this.#pacing.lagMs = this.#latency;
+        this.#window.accepted(windowRegime, level, paced);
+        this.#pump();
+      },
+      refused: (retryAfterMs) => {
+        if (!settle()) return 0;
+        this.#refused++;
+        const end = this.#clock.now();
+        const capBefore = this.#window.cap;
+        const explained = this.#window.refused(end, windowRegime, level, paced);
+        if (!explained) this.#pacing.refused(end, pacingRegime, now);
+        else if (capBefore === undefined && this.#window.cap !== undefined) this.#paceForCap(end);
+        this.#pump();
+        return retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : 0;
+      },
+      release: () => {
+        if (settle()) this.#pump();
+      },
+    };
+  }
+
+  #observeLatency(ms: number): void {
+    if (this.#latency === undefined) {
+      this.#latency = ms;
+      this.#latencyDeviation = ms / 2;
+    } else {
+      this.#latencyDeviation = 0.75 * this.#latencyDeviation + 0.25 * Math.abs(ms - this.#latency);
+      this.#latency = 0.875 * this.#latency + 0.125 * ms;
+    }
+    this.#pacing.lagMs = this.#latency + 2 * this.#latencyDeviation;
   }
 
   /**
-   * Half the best throughput the provider accepted recently (half-life 60 s). A provider that
-   * refuses a share of requests whatever their rate (a quota shared with other clients, a flaky
-   * gateway) looks like a rate limit at every 429; without a floor each reduction lowers the
-   * accepted throughput and the next reduction follows it down to a crawl. A real rate limit R
-   * never accepted more than R, so the floor (R/2) never binds there.
+   * A cap on in-flight attempts was just learnt: the refusals that taught it may have slowed the
+   * pace, and a cap of K attempts lasting L each allows K/L a second. Keep the pace a quarter
+   * above that, so the cap, not the pace, holds attempts back (the pace still spaces starts).
    */
-  #decayedPeak(now: number): number {
-    return this.#peak * 0.5 ** ((now - this.#peakAt) / 60_000);
-  }
-
-  /**
-   * Records a rate-limit error for an attempt that started at `startedAt` (the value `acquire`
-   * returned). `retryAfterMs` pauses every start for that long.
-   */
-  onRateLimited(startedAt: number, retryAfterMs?: number): void {
-    const now = this.#now();
-    if (retryAfterMs !== undefined && retryAfterMs > 0) {
-      this.#pausedUntil = Math.max(this.#pausedUntil, now + retryAfterMs);
-    }
-    if (startedAt < this.#lastAdjustment) return;
-    // Right after a reduction a provider with a window may still refuse everything (the window is
-    // full of what it accepted before): those refusals say nothing about the new rate, and
-    // reducing on each of them collapses the rate far below the limit. Reduce again only once the
-    // new rate was accepted at least once, or a whole window passed without any acceptance.
-    if (this.#rate !== undefined && !this.#acceptedSinceAdjustment && now - this.#lastAdjustment < this.#windowMs) return;
-    // One reduction per half window: the errors right after a reduction say nothing new.
-    if (this.#rate !== undefined && now - this.#lastAdjustment < this.#windowMs / 2) return;
-    this.#throttleEvents++;
-    const measured = this.#measuredRate(now);
-    if (this.#rate === undefined && measured === 0) {
-      // Refused before anything was accepted (another client spent the allowance): there is no
-      // throughput to measure, and a guessed rate would start far below the provider's limit and
-      // take minutes to grow back. Pause every start instead, longer while refusals go on, and
-      // stay unthrottled: the first burst the provider accepts after the pause gives a measurement.
-      // A Retry-After (applied above) is the provider's own answer and replaces the guess.
-      if (retryAfterMs === undefined) {
-        this.#pausedUntil = Math.max(this.#pausedUntil, now + this.#blindPauseMs);
-        this.#blindPauseMs = Math.min(this.#blindPauseMs * 2, Math.max(MAX_BLIND_PAUSE_MS, this.#initialPauseMs));
-      }
-      this.#lastAdjustment = now;
-      this.#generation++;
-      return;
-    }
-    const next = measured > 0 ? measured * this.#backoffFactor : (this.#rate ?? 2) / 2;
-    const reduced = this.#rate === undefined ? next : Math.min(next, this.#rate * this.#backoffFactor);
-    this.#rate = Math.max(this.#minRate, this.#decayedPeak(now) / 2, reduced);
-    this.#lastAdjustment = now;
-    this.#acceptedSinceAdjustment = false;
-    this.#lastGrowth = now;
-    this.#nextSlot = Math.max(now, this.#pausedUntil) + 1000 / this.#rate;
-    this.#generation++;
-  }
-
-  #measuredRate(now: number): number {
-    this.#trim(now);
-    const oldest = this.#successes[0];
-    if (oldest === undefined) return 0;
-    // Measured from the oldest acceptance in the window, not from the window's start: a stretch
-    // in which the provider refused everything (its window still full) is not the provider's
-    // rate. A burst accepted in less than a second (a fresh provider window) is read as that
-    // second's allowance: dividing by its short span would overstate the rate many times over.
-    const span = Math.max(1_000, now - oldest);
-    return (this.#successes.length * 1000) / span;
-  }
-
-  #trim(now: number): void {
-    const cutoff = now - this.#windowMs;
-    let drop = 0;
-    while (drop < this.#successes.length && this.#successes[drop]! < cutoff) drop++;
-    if (drop > 0) this.#successes.splice(0, drop);
+  #paceForCap(now: number): void {
+    const cap = this.#window.cap;
+    if (cap === undefined || this.#latency === undefined || this.#latency <= 0) return;
+    this.#pacing.atLeast(now, ((cap * 1_000) / this.#latency) * 1.25);
   }
 }

@@ -1,7 +1,7 @@
 import type { RateLimitErrorMatcher } from "../declaration/options.js";
 import type { AttemptRecord } from "../record/types.js";
 import { isRateLimitError, PermanentError, retryAfterOf, TimeoutError } from "./errors.js";
-import type { AdaptiveRateLimiter } from "./rate-limiter.js";
+import type { AdaptiveRateLimiter, Permit } from "./rate-limiter.js";
 import { backoffDelay, sleep } from "./sleep.js";
 
 export interface ResilientCallOptions {
@@ -48,9 +48,9 @@ export async function resilientCall<T>(
     } catch (error) {
       return { ok: false, error, attempts };
     }
-    let startedAt = performance.now();
+    let permit: Permit | undefined;
     try {
-      if (options.limiter) startedAt = await options.limiter.acquire(options.signal);
+      if (options.limiter) permit = await options.limiter.acquire(options.signal);
     } catch (error) {
       return { ok: false, error, attempts };
     }
@@ -66,15 +66,26 @@ export async function resilientCall<T>(
       timedOut: !outcome.ok && outcome.timedOut,
     });
     if (outcome.ok) {
-      options.limiter?.onSuccess();
+      permit?.accepted();
       return { ok: true, value: outcome.value, attempts };
     }
-    if (options.signal?.aborted) return { ok: false, error: outcome.error, attempts };
     if (limited) {
-      options.limiter!.onRateLimited(startedAt, retryAfterOf(outcome.error));
-      if (++rateLimited < maxRateLimited) continue;
-      return { ok: false, error: new Error(`still rate limited after ${rateLimited} attempts: ${messageOf(outcome.error)}`), attempts };
+      // The provider's own wait (Retry-After and kin) applies to this call's next attempt; the
+      // limiter's pace and in-flight cap apply to everyone's.
+      const wait = permit!.refused(retryAfterOf(outcome.error));
+      if (options.signal?.aborted) return { ok: false, error: outcome.error, attempts };
+      if (++rateLimited >= maxRateLimited) {
+        return { ok: false, error: new Error(`still rate limited after ${rateLimited} attempts: ${messageOf(outcome.error)}`), attempts };
+      }
+      try {
+        await sleep(wait, options.signal);
+      } catch (error) {
+        return { ok: false, error, attempts };
+      }
+      continue;
     }
+    permit?.release();
+    if (options.signal?.aborted) return { ok: false, error: outcome.error, attempts };
     failures++;
     if (outcome.error instanceof PermanentError || failures > options.retries) {
       return { ok: false, error: outcome.error, attempts };

@@ -88,7 +88,7 @@ export async function runExperiment<I = any, O = any, E = any>(options: RunExper
   );
   await delivered;
   const expected = examples.length * descriptor.repetitions;
-  const result = buildResult(descriptor, taskRuns, { partial: taskRuns.length < expected });
+  const result = buildResult(descriptor, taskRuns, { partial: taskRuns.length < expected, throttle: executor.limiter.summary() });
   await sinks.experimentFinished(result);
   await sinks.close();
   await traces?.finish();

@@ -1,5 +1,5 @@
 import { aggregateScores, evaluateGates, gatesFailed, judgeRun, meanOf, meetsBar } from "./gates.js";
-import type { EvaluatorStats, ExperimentDescriptor, ExperimentResult, ExperimentStats, ExperimentStatus, RunRecord } from "./types.js";
+import type { EvaluatorStats, ExperimentDescriptor, ExperimentResult, ExperimentStats, ExperimentStatus, RunRecord, ThrottleSummary } from "./types.js";
 
 /** Per-experiment counts and per-evaluator statistics, computed the same way everywhere. */
 export function computeStats(experiment: ExperimentDescriptor, runs: readonly RunRecord[]): ExperimentStats {
@@ -52,6 +52,8 @@ export interface ResultContext {
   partial: boolean;
   interrupted?: boolean;
   baseline?: { means: Record<string, number> };
+  /** What the engine's rate limiter saw, when the experiment ran through it. */
+  throttle?: ThrottleSummary;
 }
 
 /** Closes an experiment: statistics, every gate's verdict, and the overall status. */
@@ -71,5 +73,5 @@ export function buildResult(experiment: ExperimentDescriptor, runs: readonly Run
   else if (gatesFailed(gates) || runFailed) status = "failed";
   else if (partial) status = "partial";
   else status = "passed";
-  return { experiment, status, stats, gates, endTime: new Date().toISOString() };
+  return { experiment, status, stats, gates, endTime: new Date().toISOString(), ...(context.throttle ? { throttle: context.throttle } : {}) };
 }

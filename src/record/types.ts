@@ -203,6 +203,21 @@ export interface BaselineSummary {
   improved: string[];
 }
 
+/**
+ * How much the provider throttled the experiment, and where the adaptive limiter settled: a rate
+ * or an in-flight cap the provider allowed. Counts cover the task and `kind: "LLM"` evaluators,
+ * which share the limiter.
+ */
+export interface ThrottleSummary {
+  /** Attempts the provider accepted, and refused with a rate-limit error. */
+  accepted: number;
+  refused: number;
+  /** The pace attempts settled on (requests per second); null when the provider never refused. */
+  rate: number | null;
+  /** The cap on attempts in flight the limiter learnt; null when the provider showed none. */
+  concurrency: number | null;
+}
+
 /** The experiment after its last run: what the summary, JUnit and store close it with. */
 export interface ExperimentResult {
   experiment: ExperimentDescriptor;
@@ -212,4 +227,6 @@ export interface ExperimentResult {
   endTime: string;
   /** Present when the experiment had a baseline to compare with. */
   baseline?: BaselineSummary;
+  /** Present when the experiment ran through the engine (not for results rebuilt from stored runs). */
+  throttle?: ThrottleSummary;
 }

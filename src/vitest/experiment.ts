@@ -103,7 +103,7 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
         runtime().active.delete(executor);
         const expected = examples.length * descriptor.repetitions;
         const baseline = descriptor.dryRun === null ? await resolveGateBaseline(descriptor, file) : undefined;
-        const result = buildResult(descriptor, records, { partial: records.length < expected, ...(baseline ? { baseline } : {}) });
+        const result = buildResult(descriptor, records, { partial: records.length < expected, throttle: executor.limiter.summary(), ...(baseline ? { baseline } : {}) });
         if (baseline) result.baseline = baseline.summarize(records);
         writeResultMeta(context.task.meta, result);
         if (runtime().updateBaselines && file && records.length === expected && descriptor.dryRun === null) {

@@ -1,16 +1,24 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { capacityOf, createProviderLimit, type LimitShape } from "./provider-limits.js";
 
 /**
- * A provider that enforces a request rate the way LLM APIs do: at most `ratePerSecond` requests
- * are *accepted* in any sliding one-second window; anything beyond is answered 429 and does not
- * count against the window. Runs on 127.0.0.1 for tests of the adaptive rate limiter.
+ * A provider that enforces a limit the way LLM APIs and gateways do: by default at most
+ * `ratePerSecond` requests are *accepted* in any sliding one-second window; `limit` picks another
+ * shape (a token bucket, a fixed calendar-second window, a cap on requests in flight; see
+ * provider-limits.ts). Refused requests are answered 429 at once and do not count against the
+ * limit; accepted ones are answered after `latencyMs`. Runs on 127.0.0.1 for tests of the
+ * adaptive rate limiter.
  *
  * The server measures what the client achieved, so a test asserts on the provider's view of the
  * traffic rather than on the client's own bookkeeping.
  */
 export interface RateLimitedServerOptions {
-  ratePerSecond: number;
+  /** The sliding window's rate; ignored when `limit` is given. */
+  ratePerSecond?: number;
+  limit?: LimitShape;
+  /** How long an accepted request takes: uniform in mean × (1 ± spread). Default 0 (answered at once). */
+  latencyMs?: { mean: number; spread?: number };
   /** Sent as `Retry-After` (seconds) on every 429 when set. Real providers often send one; default none. */
   retryAfterSeconds?: number;
   /**
@@ -40,6 +48,10 @@ export interface RateLimitedServerStats {
   steadyThroughput: number | null;
   /** Largest number of requests accepted within one window (must never exceed the rate). */
   maxAcceptedInWindow: number;
+  /** Requests a second the provider can serve (for a concurrency cap: cap ÷ mean latency). */
+  capacity: number;
+  /** Server clock of every accepted request's arrival, oldest first. */
+  acceptedAt: readonly number[];
 }
 
 export interface RateLimitedServer {
@@ -51,10 +63,13 @@ export interface RateLimitedServer {
 const WINDOW_MS = 1_000;
 
 export async function startRateLimitedServer(options: RateLimitedServerOptions): Promise<RateLimitedServer> {
-  const { ratePerSecond, retryAfterSeconds } = options;
-  if (!(Number.isInteger(ratePerSecond) && ratePerSecond > 0)) throw new Error(`ratePerSecond must be a whole number > 0, got ${ratePerSecond}`);
-  /** Times of accepted requests still inside the current window, oldest first. */
-  const window: number[] = options.startSaturated ? Array.from({ length: ratePerSecond }, () => performance.now()) : [];
+  const { retryAfterSeconds } = options;
+  const ratePerSecond = options.ratePerSecond ?? 0;
+  if (!options.limit && !(Number.isInteger(ratePerSecond) && ratePerSecond > 0)) throw new Error(`ratePerSecond must be a whole number > 0, got ${ratePerSecond}`);
+  const shape: LimitShape = options.limit ?? { kind: "sliding-window", rate: ratePerSecond };
+  const limit = createProviderLimit(shape, performance.now(), options.startSaturated);
+  const meanLatency = options.latencyMs?.mean ?? 0;
+  const spread = options.latencyMs?.spread ?? 0.5;
   /** Every accepted request's time, for the statistics. */
   const acceptedAt: number[] = [];
   let refused = 0;
@@ -65,18 +80,38 @@ export async function startRateLimitedServer(options: RateLimitedServerOptions):
     request.resume();
     request.on("end", () => {
       const now = performance.now();
-      while (window.length > 0 && window[0]! <= now - WINDOW_MS) window.shift();
-      if (window.length >= ratePerSecond) {
+      const decision = limit.admit(now);
+      if (!decision.accepted) {
         refused++;
         const headers: Record<string, string> = { "content-type": "application/json" };
-        if (retryAfterSeconds !== undefined) headers["retry-after"] = String(retryAfterSeconds);
+        const retryAfter = decision.retryAfterSeconds ?? retryAfterSeconds;
+        if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
         response.writeHead(429, headers).end(JSON.stringify({ error: { type: "rate_limit_exceeded", message: "Rate limit reached" } }));
         return;
       }
-      window.push(now);
       acceptedAt.push(now);
-      maxAcceptedInWindow = Math.max(maxAcceptedInWindow, window.length);
-      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, n: acceptedAt.length }));
+      if (shape.kind !== "concurrency") {
+        let inWindow = 0;
+        for (let i = acceptedAt.length - 1; i >= 0 && acceptedAt[i]! > now - WINDOW_MS; i--) inWindow++;
+        maxAcceptedInWindow = Math.max(maxAcceptedInWindow, inWindow);
+      }
+      const body = JSON.stringify({
+        id: `chatcmpl-${acceptedAt.length}`,
+        object: "chat.completion",
+        created: Math.floor(Date.now() / 1000),
+        model: "local",
+        choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        ok: true,
+        n: acceptedAt.length,
+      });
+      const answer = () => {
+        limit.finish();
+        response.writeHead(200, { "content-type": "application/json" }).end(body);
+      };
+      const latency = meanLatency * (1 - spread + 2 * spread * Math.random());
+      if (latency > 0) setTimeout(answer, latency);
+      else answer();
     });
   });
   const sockets = new Set<Socket>();
@@ -102,7 +137,17 @@ export async function startRateLimitedServer(options: RateLimitedServerOptions):
         const afterFirstWindow = acceptedAt.filter((t) => t >= first + WINDOW_MS).length;
         steadyThroughput = (afterFirstWindow * 1000) / (span - WINDOW_MS);
       }
-      return { accepted: acceptedAt.length, refused, firstAcceptedAt: first, lastAcceptedAt: last, throughput, steadyThroughput, maxAcceptedInWindow };
+      return {
+        accepted: acceptedAt.length,
+        refused,
+        firstAcceptedAt: first,
+        lastAcceptedAt: last,
+        throughput,
+        steadyThroughput,
+        maxAcceptedInWindow,
+        capacity: capacityOf(shape, meanLatency),
+        acceptedAt,
+      };
     },
     async close() {
       for (const socket of sockets) socket.destroy();

@@ -4,6 +4,7 @@ import { phoenixShow } from "./phoenix.js";
 import { storeFor } from "../context.js";
 import { cell, renderTable } from "../format/table.js";
 import { resolveExperiment } from "../resolve-experiment.js";
+import { describeThrottle } from "../../record/throttle.js";
 
 export const showCommand: CliCommand = {
   register(program, context) {
@@ -42,6 +43,7 @@ export const showCommand: CliCommand = {
         if (result) {
           const s = result.stats;
           field("tasks", `${s.runs} runs, ${s.errors} failed, ${s.skipped} skipped, ${s.retries} retries, ${s.rateLimited} rate-limited`);
+          if (result.throttle && result.throttle.refused > 0) field("throttling", describeThrottle(result.throttle));
           out.push("");
           const n = (v: number | null) => (v === null ? "n/a" : formatNumber(v));
           out.push(

@@ -1,4 +1,5 @@
 import { describeVerdict, formatNumber } from "../../record/gates.js";
+import { describeThrottle } from "../../record/throttle.js";
 import type { BaselineSummary, EvaluatorStats, ExperimentResult } from "../../record/types.js";
 import { oneLine, sanitizeText } from "../text-safety.js";
 import type { Palette } from "./palette.js";
@@ -45,6 +46,7 @@ export function formatSummary(result: ExperimentResult, runs: readonly RunLine[]
   if (stats.skipped > 0) counts.push(`skipped ${stats.skipped}`);
   if (stats.cacheHits + stats.cacheMisses > 0) counts.push(`cache hits ${stats.cacheHits}/${stats.cacheHits + stats.cacheMisses}`);
   out.push(`  ${counts.join(" · ")}`);
+  if (result.throttle && result.throttle.refused > 0) out.push(p.warn(`  ${describeThrottle(result.throttle)}`));
 
   if (stats.evaluators.length > 0) {
     const width = Math.max(9, ...stats.evaluators.map((e) => e.name.length));

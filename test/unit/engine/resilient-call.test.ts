@@ -5,8 +5,8 @@ import { resilientCall, type ResilientCallOptions } from "../../../src/engine/re
 import { backoffDelay, sleep } from "../../../src/engine/sleep.js";
 
 const base: ResilientCallOptions = { timeout: 5_000, retries: 3, retryDelay: 0, rateLimitErrors: [] };
-/** A limiter that throttles to at least 1000 req/s and pauses 1 ms at first, so rate-limited retries do not slow the tests. */
-const fastLimiter = () => new AdaptiveRateLimiter({ minRate: 1_000, initialPauseMs: 1 });
+/** A limiter that never paces below 1000 req/s, so rate-limited retries do not slow the tests. */
+const fastLimiter = () => new AdaptiveRateLimiter({ minRate: 1_000 });
 const status429 = () => Object.assign(new Error("429 Too Many Requests"), { status: 429 });
 
 class ProviderRateLimit extends Error {}
@@ -138,7 +138,7 @@ describe("resilientCall", () => {
 
   it("honours Retry-After: the next attempt starts no earlier than the provider asked", async () => {
     vi.useFakeTimers();
-    const limiter = new AdaptiveRateLimiter({ minRate: 1_000, now: () => Date.now() });
+    const limiter = new AdaptiveRateLimiter({ minRate: 1_000, clock: { now: () => Date.now(), setTimer: (callback, ms) => { const timer = setTimeout(callback, ms); return () => clearTimeout(timer); } } });
     let calls = 0;
     const pending = resilientCall(() => {
       if (++calls === 1) throw Object.assign(status429(), { headers: { "retry-after": "3" } });

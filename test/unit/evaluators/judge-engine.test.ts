@@ -37,7 +37,7 @@ describe("judge under the engine's evaluator runner", () => {
     server.reply({ status: 429, headers: { "retry-after-ms": "1" }, body: { error: { message: "Rate limit" } } }, verdict("correct"));
     const { evaluation, limiter } = await evaluateOnce(0);
     expect(evaluation).toMatchObject({ name: "correctness", kind: "LLM", score: 1, label: "correct", explanation: "It is correct.", error: null });
-    expect(limiter.throttleEvents).toBe(1);
+    expect(limiter.summary()).toMatchObject({ accepted: 1, refused: 1 });
     expect(server.requests).toHaveLength(2);
   });
 

@@ -1,0 +1,130 @@
+/**
+ * The concurrency stage of the rate limiter: how many attempts may be in flight at once.
+ *
+ * Some providers limit requests in flight, not requests per second (self-hosted inference
+ * servers, gateways with a connection cap, "max concurrent requests" tiers). No rate fits such a
+ * limit: when latency varies, any rate that keeps in-flight requests under the cap on average
+ * overshoots it half the time, and the refusals push a rate controller far below capacity. What
+ * fits is a cap on in-flight attempts, with callers waiting for a free slot (TCP's congestion
+ * window, without the losses).
+ *
+ * Telling the two limits apart: every attempt is tagged with its *level*, the number of attempts
+ * in flight when it started (itself included). Under a rate limit, whether an attempt is refused
+ * depends on when it was sent, not on its level: refusals and acceptances mix at every level.
+ * Under a concurrency cap K, attempts at levels above K are refused and the ones at or below it
+ * are accepted. So once the starts are paced (the pacing stage is out of its unlimited start,
+ * where a burst of simultaneous starts against a small token bucket would look exactly like a
+ * cap), the stage looks for a level above which refusals dominate while below it nothing is
+ * refused, and caps in-flight attempts just under it.
+ *
+ * A learnt cap is probed upwards one slot at a time after quiet periods while the cap is what
+ * holds attempts back (additive increase); a refusal at the probed level takes the slot back at
+ * once and doubles the wait before the next probe, so a probe costs about one refusal.
+ */
+
+/** Refusals above the candidate cap needed before a cap is learnt. */
+const MIN_REFUSED_ABOVE = 3;
+/** Acceptances at or below the candidate cap needed before a cap is learnt. */
+const MIN_ACCEPTED_BELOW = 4;
+const FIRST_PROBE_MS = 1_000;
+const MAX_PROBE_MS = 16_000;
+
+/** The attempts started under one cap, and their outcomes by level. */
+export interface WindowRegime {
+  readonly cap: number;
+  accepted: number[];
+  refused: number[];
+}
+
+export class ConcurrencyStage {
+  #cap = Number.POSITIVE_INFINITY;
+  #regime: WindowRegime = newRegime(Number.POSITIVE_INFINITY);
+  /** The cap before the current probe; undefined while not probing. */
+  #probingFrom: number | undefined;
+  #probeEveryMs = FIRST_PROBE_MS;
+  #lastChange = 0;
+  #bound = false;
+
+  /** The learnt cap on attempts in flight, or undefined while none was learnt. */
+  get cap(): number | undefined {
+    return Number.isFinite(this.#cap) ? this.#cap : undefined;
+  }
+
+  allows(inFlight: number): boolean {
+    return inFlight < this.#cap;
+  }
+
+  /** A start waits for a free slot. */
+  markBound(): void {
+    this.#bound = true;
+  }
+
+  /** An attempt starts at `level` (attempts in flight, itself included); `paced` once out of the unlimited start. */
+  issue(): WindowRegime {
+    return this.#regime;
+  }
+
+  accepted(regime: WindowRegime, level: number, paced: boolean): void {
+    if (paced) regime.accepted[level] = (regime.accepted[level] ?? 0) + 1;
+  }
+
+  /**
+   * A refusal. Returns true when the cap explains it (the pacing stage must then not slow down
+   * for it): a failed probe, an attempt started above the cap now in force, or the refusal that
+   * taught the cap.
+   */
+  refused(now: number, regime: WindowRegime, level: number, paced: boolean): boolean {
+    if (this.#probingFrom !== undefined && regime === this.#regime && level > this.#probingFrom) {
+      this.#setCap(now, this.#probingFrom);
+      this.#probingFrom = undefined;
+      this.#probeEveryMs = Math.min(MAX_PROBE_MS, this.#probeEveryMs * 2);
+      return true;
+    }
+    if (level > this.#cap) return true;
+    if (!paced || regime !== this.#regime) return false;
+    regime.refused[level] = (regime.refused[level] ?? 0) + 1;
+    const lowest = regime.refused.findIndex((n) => n !== undefined && n > 0);
+    if (lowest < 2) return false;
+    let refusedAbove = 0;
+    let acceptedAbove = 0;
+    let acceptedBelow = 0;
+    for (let l = 1; l < Math.max(regime.refused.length, regime.accepted.length); l++) {
+      if (l >= lowest) {
+        refusedAbove += regime.refused[l] ?? 0;
+        acceptedAbove += regime.accepted[l] ?? 0;
+      } else acceptedBelow += regime.accepted[l] ?? 0;
+    }
+    // Refusals dominate above `lowest` (three in four at least), nothing is refused below it.
+    if (refusedAbove < MIN_REFUSED_ABOVE || acceptedBelow < MIN_ACCEPTED_BELOW || acceptedAbove * 3 > refusedAbove) return false;
+    this.#setCap(now, lowest - 1);
+    this.#probeEveryMs = FIRST_PROBE_MS;
+    return true;
+  }
+
+  /** Probes one more slot after a quiet period in which the cap held attempts back. */
+  tick(now: number): void {
+    if (!Number.isFinite(this.#cap) || now - this.#lastChange < this.#probeEveryMs) return;
+    const bound = this.#bound;
+    this.#bound = false;
+    this.#lastChange = now;
+    if (this.#probingFrom !== undefined) {
+      // The probed slot survived a whole period: keep it.
+      this.#probingFrom = undefined;
+      this.#probeEveryMs = FIRST_PROBE_MS;
+    }
+    if (!bound) return;
+    this.#probingFrom = this.#cap;
+    this.#setCap(now, this.#cap + 1);
+  }
+
+  #setCap(now: number, cap: number): void {
+    this.#cap = Math.max(1, cap);
+    this.#regime = newRegime(this.#cap);
+    this.#lastChange = now;
+    this.#bound = false;
+  }
+}
+
+function newRegime(cap: number): WindowRegime {
+  return { cap, accepted: [], refused: [] };
+}
