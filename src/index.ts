@@ -37,3 +37,14 @@ export type {
 } from "./evaluators/types.js";
 export type * from "./record/types.js";
 export type { ExperimentSink } from "./sinks/types.js";
+export {
+  ArizeClient,
+  ArizeError,
+  ArizeConfigError,
+  loadArizeDataset,
+  annotateArizeRuns,
+  resolveArizeExperiment,
+  uploadPendingToArize,
+  type ArizeConfigOptions,
+  type ArizeServerIds,
+} from "./arize/index.js";

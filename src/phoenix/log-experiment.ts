@@ -88,6 +88,7 @@ export async function logExperiment(options: LogExperimentOptions): Promise<Logg
     stepSummary: false,
     ...(options.storeDir !== undefined ? { storeDir: options.storeDir } : {}),
     ...(options.phoenix !== undefined ? { phoenix: options.phoenix } : {}),
+    ...(options.arize !== undefined ? { arize: options.arize } : {}),
     ...(options.colors !== undefined ? { colors: options.colors } : {}),
   };
   const defaults = createDefaultSinks(sinkOptions, { output, root: options.root ?? process.cwd(), ...(options.env ? { env: options.env } : {}) });
