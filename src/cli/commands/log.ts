@@ -11,6 +11,8 @@ import type { EvaluatorKind, JsonObject } from "../../record/types.js";
 import { resolveStoreDir } from "../../store/paths.js";
 import type { CliCommand } from "../command.js";
 import { CliError, projectRoot, type CliContext, type GlobalOptions } from "../context.js";
+import { loadArizeDataset } from "../../arize/dataset.js";
+import { withArize } from "./arize.js";
 
 interface LogOptions {
   dataset: string;
@@ -25,6 +27,7 @@ interface LogOptions {
   evaluator: string[];
   description?: string;
   metadata?: string;
+  arize?: boolean;
 }
 
 /**
@@ -48,6 +51,7 @@ export const logCommand: CliCommand = {
       .option("--evaluator <spec>", "name:score=<column>,label=<column>,explanation=<column>,kind=CODE|LLM|HUMAN (repeatable)", collect, [])
       .option("--description <text>", "experiment description")
       .option("--metadata <json>", "experiment metadata, a JSON object")
+      .option("--arize", "log to Arize AX (ARIZE_API_KEY, ARIZE_SPACE_ID): --dataset names a dataset in the AX space, and the example id column holds AX example ids (or the ids this package uploaded with)")
       .action(async (options: LogOptions, command: Command) => {
         const root = projectRoot(context, command);
         const runsPath = resolve(context.cwd, options.file);
@@ -55,9 +59,12 @@ export const logCommand: CliCommand = {
         const evaluatorColumns = Object.fromEntries(options.evaluator.map(parseEvaluatorSpec));
         const { dir } = command.optsWithGlobals<GlobalOptions>();
         const storeDir = resolveStoreDir({ root, dir: dir === undefined ? undefined : resolve(context.cwd, dir), env: context.env });
+        const dataset = options.arize ? await withArize(context, (client) => loadArizeDataset(options.dataset, client)) : datasetFor(options.dataset, context);
         const logged = await logExperiment({
           name: options.name ?? basename(runsPath, extname(runsPath)),
-          dataset: datasetFor(options.dataset, context),
+          dataset,
+          // `--arize` names the destination: Phoenix is left out even when configured.
+          ...(options.arize ? { phoenix: false as const } : {}),
           runs: rows,
           taskFields: {
             exampleId: options.exampleIdColumn,
@@ -78,7 +85,9 @@ export const logCommand: CliCommand = {
         });
         context.io.stdout.write(
           `Logged experiment ${logged.result.experiment.name} (${logged.localExperimentId}): ${logged.runs.length} runs` +
-            `${logged.phoenix ? ` → ${logged.phoenix.url}` : ""}\n`,
+            `${logged.phoenix ? ` → ${logged.phoenix.url}` : ""}${logged.arize ? ` → Arize AX experiment ${logged.arize.experimentId}` : ""}\n`,
+        );
+        if (options.arize && !logged.arize) throw new CliError("the runs were recorded locally but did not reach Arize AX (see the warning above); finish with `npx vitest-experiments upload`"
         );
       });
   },
