@@ -18,12 +18,19 @@ const SYSTEM_FIELDS = new Set(["id", "created_at", "updated_at", "annotations"])
  * without an `input` column gives each example all its user columns as the input.
  */
 export async function loadArizeDataset(name: string, client: ArizeClient): Promise<DatasetInput> {
+  return (await loadArizeDatasetWithIds(name, client)).dataset;
+}
+
+/** The dataset, and AX example id → the example's id in it (they differ for examples this package uploaded). */
+export async function loadArizeDatasetWithIds(name: string, client: ArizeClient): Promise<{ dataset: DatasetInput; idOf: Map<string, string> }> {
   const space = await client.space();
   const dataset = await client.findDatasetByName(space.id, name);
   if (!dataset) throw new ArizeDatasetError(`Arize AX has no dataset named "${name}" in space "${space.name}" (${space.id})`);
   const examples = await client.listExamples(dataset.id);
   if (examples.length === 0) throw new ArizeDatasetError(`Arize AX dataset "${name}" has no examples`);
-  return { name: dataset.name, source: `Arize AX dataset "${name}" (${dataset.id})`, examples: examples.map(exampleOf) };
+  const inputs = examples.map(exampleOf);
+  const idOf = new Map(examples.map((e, i) => [e.id, inputs[i]!.id!]));
+  return { dataset: { name: dataset.name, source: `Arize AX dataset "${name}" (${dataset.id})`, examples: inputs }, idOf };
 }
 
 function exampleOf(example: AxDatasetExample): ExampleInput {

@@ -185,6 +185,19 @@ export class ArizeExperimentUpload {
     }
     this.setExperiment(created.id);
     this.acknowledge(rows, []);
+    // The create's answer has no run ids (appends do): one listing fills them in, for
+    // `annotate` by run id and `serverIdsFor`. Best effort: the runs are acknowledged already.
+    await this.fillRunIds().catch(() => {});
+  }
+
+  private async fillRunIds(): Promise<void> {
+    const found: Record<string, string> = {};
+    for (const run of await this.client.listRuns(this.ledger.experimentId!)) {
+      const runId = run[RUN_ID_COLUMN];
+      if (typeof runId === "string" && this.ledger.runIds.get(runId) === "") found[runId] = run.id;
+    }
+    for (const [runId, id] of Object.entries(found)) this.ledger.runIds.set(runId, id);
+    if (Object.keys(found).length > 0) this.options.record({ type: "arize", kind: "uploaded", runs: found });
   }
 
   private setExperiment(id: string): void {

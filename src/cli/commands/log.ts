@@ -11,7 +11,7 @@ import type { EvaluatorKind, JsonObject } from "../../record/types.js";
 import { resolveStoreDir } from "../../store/paths.js";
 import type { CliCommand } from "../command.js";
 import { CliError, projectRoot, type CliContext, type GlobalOptions } from "../context.js";
-import { loadArizeDataset } from "../../arize/dataset.js";
+import { loadArizeDatasetWithIds } from "../../arize/dataset.js";
 import { withArize } from "./arize.js";
 
 interface LogOptions {
@@ -59,7 +59,16 @@ export const logCommand: CliCommand = {
         const evaluatorColumns = Object.fromEntries(options.evaluator.map(parseEvaluatorSpec));
         const { dir } = command.optsWithGlobals<GlobalOptions>();
         const storeDir = resolveStoreDir({ root, dir: dir === undefined ? undefined : resolve(context.cwd, dir), env: context.env });
-        const dataset = options.arize ? await withArize(context, (client) => loadArizeDataset(options.dataset, client)) : datasetFor(options.dataset, context);
+        let dataset: DatasetSource;
+        if (options.arize) {
+          const loaded = await withArize(context, (client) => loadArizeDatasetWithIds(options.dataset, client));
+          dataset = loaded.dataset;
+          // Rows may name examples by AX's id (as the seeds' `create` does) or by the id uploaded with.
+          for (const row of rows) {
+            const value = row.values[options.exampleIdColumn];
+            if (typeof value === "string" && loaded.idOf.has(value)) row.values[options.exampleIdColumn] = loaded.idOf.get(value);
+          }
+        } else dataset = datasetFor(options.dataset, context);
         const logged = await logExperiment({
           name: options.name ?? basename(runsPath, extname(runsPath)),
           dataset,

@@ -29,7 +29,7 @@ export const uploadCommand: CliCommand = {
           });
         }
         if (!client && arize) return;
-        if (!client) throw new CliError("Neither PHOENIX_HOST nor ARIZE_API_KEY is set: nothing to upload to (set PHOENIX_HOST, and PHOENIX_API_KEY if your Phoenix needs one; or ARIZE_API_KEY and ARIZE_SPACE_ID for Arize AX)");
+        if (!client) throw new CliError("PHOENIX_HOST is not set (nor ARIZE_API_KEY): nothing to upload to (set PHOENIX_HOST, and PHOENIX_API_KEY if your Phoenix needs one; or ARIZE_API_KEY and ARIZE_SPACE_ID for Arize AX)");
         const store = storeFor(context, command);
         try {
           const reports = await uploadPending(store, client, ref ? { experiment: ref } : {});

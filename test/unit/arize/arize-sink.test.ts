@@ -126,7 +126,7 @@ describe("the Arize AX sink", () => {
     // First batch lands, then AX is unavailable for everything after it.
     let posts = 0;
     server.setFaults({ unavailableRate: 1, only: ({ method, path }) => method === "POST" && path.startsWith("/v2/experiments") && ++posts > 1 });
-    await drive({ client: client(server, { retry: { retries: 1, minDelayMs: 1, maxDelayMs: 2 } }), output: out, store, batchSize: 3 }, experiment, list, runs, store);
+    await drive({ client: client(server, { retry: { retries: 1, minDelayMs: 1, maxDelayMs: 2 } }), output: out, store, batchSize: 3, flushIntervalMs: 60_000 }, experiment, list, runs, store);
     expect(out.warnings.join("\n")).toMatch(/Arize AX upload of experiment "qa-baseline" failed: 3 of 6 runs were not uploaded\..*npx vitest-experiments upload exp-pending/);
     expect(axRuns(server, experiment)).toHaveLength(3);
     const ledger = arizeLedgerFrom((await store.readExperiment("exp-pending"))!.events);
