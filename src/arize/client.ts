@@ -56,6 +56,12 @@ export interface ArizeResponse<T = unknown> {
   body: T;
 }
 
+/**
+ * More attempts than Phoenix's default: an upload of thousands of runs makes few, large writes,
+ * and one that fails for good leaves the whole batch pending; the backoff ceiling stays modest.
+ */
+const ARIZE_RETRY_POLICY: RetryPolicy = { ...DEFAULT_RETRY_POLICY, retries: 8, maxDelayMs: 8_000 };
+
 /** AX's largest page for runs and examples. */
 const LARGE_PAGE = 500;
 /** AX's largest page for spaces, datasets and experiments. */
@@ -92,7 +98,7 @@ export class ArizeClient {
     this.pool = new Pool(url.origin, { connections: options.connections ?? 8, keepAliveTimeout: 10_000, headersTimeout: timeout, bodyTimeout: timeout });
     this.headers = { authorization: `Bearer ${config.apiKey}`, accept: "application/json, application/problem+json", "sdk-package-name": "vitest-experiments" };
     this.redact = createRedactor([config.apiKey]);
-    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.policy = { ...ARIZE_RETRY_POLICY, ...options.retry };
     this.wait = options.sleep ?? ((ms) => realSleep(ms));
     this.random = options.random ?? Math.random;
     this.onRetry = options.onRetry;

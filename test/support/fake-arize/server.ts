@@ -43,6 +43,8 @@ export interface FakeArize {
   spaceId: string;
   setFaults(faults: FaultOptions | undefined): void;
   failNext(...faults: (FaultKind | "error-after")[]): void;
+  /** These faults hit the next writes (POST, DELETE), in order, before any other fault; "pass" lets one through. */
+  failNextWrites(...faults: (FaultKind | "error-after" | "pass")[]): void;
   close(): Promise<void>;
 }
 
@@ -52,11 +54,16 @@ export async function startFakeArize(options: FakeArizeOptions): Promise<FakeAri
   let faults = options.faults;
   let random = seededRandom(faults?.seed ?? 1);
   const scripted: (FaultKind | "error-after")[] = [];
+  const scriptedWrites: (FaultKind | "error-after" | "pass")[] = [];
   const sockets = new Set<Socket>();
 
   function pickFault(method: string, path: string): FaultKind | "error-after" | undefined {
     const applies = faults?.only ? faults.only({ method, path }) : path.startsWith("/v2/");
     if (!applies) return undefined;
+    if (method !== "GET" && scriptedWrites.length > 0) {
+      const next = scriptedWrites.shift();
+      return next === "pass" ? undefined : next;
+    }
     if (scripted.length > 0) return scripted.shift();
     if (!faults) return undefined;
     const roll = random();
@@ -155,6 +162,9 @@ export async function startFakeArize(options: FakeArizeOptions): Promise<FakeAri
     },
     failNext(...kinds) {
       scripted.push(...kinds);
+    },
+    failNextWrites(...kinds) {
+      scriptedWrites.push(...kinds);
     },
     close() {
       if (!open) return Promise.resolve();
