@@ -132,7 +132,33 @@ export class ArizeExperimentUpload {
   async upload(runs: readonly RunRecord[]): Promise<void> {
     await this.setup();
     const todo = runs.filter((r) => !this.ledger.runIds.has(r.runId));
-    for (let i = 0; i < todo.length; i += this.batchSize) await this.sendBatch(todo.slice(i, i + this.batchSize));
+    let refused: unknown;
+    for (let i = 0; i < todo.length; i += this.batchSize) {
+      try {
+        await this.sendIsolating(todo.slice(i, i + this.batchSize));
+      } catch (error) {
+        if (!isRefusal(error)) throw error;
+        refused ??= error;
+      }
+    }
+    if (refused !== undefined) throw refused;
+  }
+
+  /**
+   * AX refuses a whole request for one bad run (an output it rejects): the batch is halved until
+   * the refused runs are alone, so every other run still lands and the error names the run.
+   */
+  private async sendIsolating(runs: readonly RunRecord[]): Promise<void> {
+    try {
+      await this.sendBatch(runs);
+    } catch (error) {
+      if (!isRefusal(error) || runs.length === 1) throw error;
+      const half = Math.ceil(runs.length / 2);
+      const results = await Promise.allSettled([this.sendIsolating(runs.slice(0, half))]);
+      results.push(...(await Promise.allSettled([this.sendIsolating(runs.slice(half))])));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+    }
   }
 
   /** Resumes an upload: whatever of `runs` AX does not hold yet is sent. */
@@ -250,6 +276,11 @@ export class ArizeExperimentUpload {
     const what = rows.length === 1 ? `run ${first}` : `a batch of ${rows.length} runs (from ${first})`;
     return new ArizeError(`${error.message} — AX refused ${what} of experiment "${this.experiment.name}"`, error);
   }
+}
+
+/** AX refused the request's content (400/422): sending it again will not help, a smaller one may. */
+function isRefusal(error: unknown): boolean {
+  return error instanceof ArizeError && error.kind === "http" && (error.status === 400 || error.status === 422);
 }
 
 function localIdOf(example: AxDatasetExample): string | undefined {

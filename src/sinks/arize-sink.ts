@@ -51,8 +51,8 @@ interface Tracked {
   timer: NodeJS.Timeout | undefined;
   /** Batches go one after another: the first creates the experiment the others append to. */
   chain: Promise<void>;
-  runs: number;
-  failedRuns: number;
+  /** Local run ids of the runs handed to the sink. */
+  runIds: string[];
   failure?: string;
 }
 
@@ -92,7 +92,6 @@ export function createArizeSink(options: ArizeSinkOptions): ArizeSink {
     const batch = entry.buffer.splice(0, entry.buffer.length);
     entry.chain = entry.chain.then(() =>
       entry.upload.upload(batch).catch((error: unknown) => {
-        entry.failedRuns += batch.length;
         entry.failure ??= redact(error);
       }),
     );
@@ -106,7 +105,7 @@ export function createArizeSink(options: ArizeSinkOptions): ArizeSink {
       const bookkeeper = new ArizeBookkeeper(store, experiment.id, (error) => output.warn(`Arize AX: could not record the upload's progress in the local store: ${redact(error)}`));
       const snapshots = examples.map(snapshotOf);
       const upload = new ArizeExperimentUpload({ client, experiment, examples: snapshots, ledger: emptyArizeLedger(), record: (event) => bookkeeper.record(event), batchSize });
-      const entry: Tracked = { upload, bookkeeper, buffer: [], timer: undefined, chain: Promise.resolve(), runs: 0, failedRuns: 0 };
+      const entry: Tracked = { upload, bookkeeper, buffer: [], timer: undefined, chain: Promise.resolve(), runIds: [] };
       tracked.set(experiment.id, entry);
       bookkeeper.record({ type: "arize", kind: "pending", baseUrl: client.baseUrl, examples: snapshots });
       // The dataset is found or created while the first runs execute.
@@ -119,7 +118,7 @@ export function createArizeSink(options: ArizeSinkOptions): ArizeSink {
     runCompleted(run: RunRecord, experiment: ExperimentDescriptor) {
       const entry = tracked.get(experiment.id);
       if (!entry) return;
-      entry.runs++;
+      entry.runIds.push(run.runId);
       entry.buffer.push(run);
       if (entry.buffer.length >= batchSize) flush(entry);
       else entry.timer ??= setTimeout(() => flush(entry), flushIntervalMs);
@@ -131,12 +130,14 @@ export function createArizeSink(options: ArizeSinkOptions): ArizeSink {
       flush(entry);
       await entry.chain;
       const { experiment } = result;
-      if (entry.runs === 0) {
+      const total = entry.runIds.length;
+      const missing = entry.runIds.filter((id) => !entry.upload.serverRunIds.has(id)).length;
+      if (total === 0) {
         // AX refuses an empty experiment: nothing to create.
         entry.bookkeeper.record({ type: "arize", kind: "complete" });
       } else if (entry.failure === undefined) {
         entry.bookkeeper.record({ type: "arize", kind: "complete" });
-        output.log(`Arize AX: experiment "${experiment.name}" uploaded (${entry.runs} runs) as "${entry.upload.axName}"`);
+        output.log(`Arize AX: experiment "${experiment.name}" uploaded (${total} runs) as "${entry.upload.axName}"`);
       } else {
         entry.bookkeeper.record({ type: "arize", kind: "failed", message: entry.failure });
         const repeat = client.refusedKey && warnedRefusal;
@@ -144,7 +145,7 @@ export function createArizeSink(options: ArizeSinkOptions): ArizeSink {
         const kept = store
           ? `They are kept in the local store and will be uploaded by the next run, or now with \`npx vitest-experiments upload ${experiment.id}\`.`
           : "No local store is configured, so they will not be retried.";
-        if (!repeat) output.warn(`Arize AX upload of experiment "${experiment.name}" failed: ${entry.failedRuns} of ${entry.runs} runs were not uploaded. ${entry.failure.replace(/\.+$/, "")}. ${kept}`);
+        if (!repeat) output.warn(`Arize AX upload of experiment "${experiment.name}" failed: ${missing} of ${total} runs were not uploaded. ${entry.failure.replace(/\.+$/, "")}. ${kept}`);
       }
       await entry.bookkeeper.flush();
     },

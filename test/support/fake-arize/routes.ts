@@ -57,7 +57,15 @@ const ROUTES: Route[] = [
   { method: "POST", pattern: /^\/v2\/experiments\/([^/]+)\/runs\/annotate$/, template: "/v2/experiments/{id}/runs/annotate", handler: annotateRuns },
 ];
 
-export function handle(state: FakeArizeState, request: FakeRequest): FakeAnswer {
+export interface ServerLimits {
+  maxOutputChars?: number | undefined;
+}
+
+// Set by `handle` for the request it runs (handlers are synchronous, so requests never share it).
+let limits: ServerLimits = {};
+
+export function handle(state: FakeArizeState, request: FakeRequest, serverLimits: ServerLimits = {}): FakeAnswer {
+  limits = serverLimits;
   const matching = ROUTES.filter((r) => r.pattern.test(request.path));
   if (matching.length === 0) throw new HttpFailure(404, "Not Found", `no route ${request.path}`);
   const route = matching.find((r) => r.method === request.method);
@@ -232,6 +240,9 @@ function validateRuns(state: FakeArizeState, experiment: { dataset_id?: string |
     }
   });
   if (errors.length > 0) throw new ContractError(422, errors);
+  const tooLong = runs.findIndex((r) => limits.maxOutputChars !== undefined && String((r as { output: string }).output).length > limits.maxOutputChars);
+  // Not a contract breach: a limit of the server the contract does not state.
+  if (tooLong >= 0) throw new HttpFailure(422, "Unprocessable Entity", `experiment_runs[${tooLong}].output exceeds ${limits.maxOutputChars} characters`);
   return runs as Record<string, unknown>[];
 }
 

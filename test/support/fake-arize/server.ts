@@ -34,6 +34,8 @@ export interface FakeArizeOptions {
   /** Spaces to create (name → id is assigned). Default one space, "default". */
   spaces?: string[];
   faults?: FaultOptions;
+  /** A server-side limit on a run's `output` (AX has limits its contract does not state): longer is refused with 422. */
+  maxOutputChars?: number;
 }
 
 export interface FakeArize {
@@ -123,7 +125,7 @@ export async function startFakeArize(options: FakeArizeOptions): Promise<FakeAri
 
     let answer: { status: number; body?: unknown };
     try {
-      answer = handle(state, { method, path: url.pathname, query: url.searchParams, body });
+      answer = handle(state, { method, path: url.pathname, query: url.searchParams, body }, { maxOutputChars: options.maxOutputChars });
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error;
       if (error instanceof ContractError) state.violations.push({ method, path: url.pathname, errors: error.errors });

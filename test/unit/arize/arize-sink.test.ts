@@ -172,6 +172,21 @@ describe("the Arize AX sink", () => {
     expect(KEY).not.toBe(wrong);
   });
 
+  test("a run output AX rejects: the batch is split so every other run lands, and the warning names the run", async () => {
+    const server = await fake({ maxOutputChars: 1000 });
+    const list = examples(9);
+    const experiment = descriptor("exp-big", list);
+    const runs = list.map((e) => run(experiment, e));
+    const huge = runs[5]!;
+    if (huge.status === "ok") huge.output = { answer: "x".repeat(5000) };
+    const out = output();
+    await drive({ client: client(server), output: out, batchSize: 9, flushIntervalMs: 60_000 }, experiment, list, runs);
+    expect(axRuns(server, experiment).map((r) => r[RUN_ID_COLUMN]).sort()).toEqual(runs.filter((r) => r !== huge).map((r) => r.runId).sort());
+    expect(out.warnings).toHaveLength(1);
+    expect(out.warnings[0]).toMatch(/failed: 1 of 9 runs were not uploaded\. .*422 experiment_runs\[0\]\.output exceeds 1000 characters — AX refused run exp-big\/ex-5\/1 of experiment "qa-baseline"/);
+    expect(server.state.violations).toEqual([]);
+  });
+
   test("a dry run uploads nothing", async () => {
     const server = await fake();
     const list = examples(2);
