@@ -43,6 +43,7 @@ export {
   ArizeConfigError,
   loadArizeDataset,
   annotateArizeRuns,
+  logArizeExperiment,
   resolveArizeExperiment,
   uploadPendingToArize,
   type ArizeConfigOptions,

@@ -3,6 +3,7 @@ export { ArizeClient, type ArizeClientOptions } from "./client.js";
 export { ArizeError } from "./errors.js";
 export { resolveArizeConfig, ArizeConfigError, DEFAULT_ARIZE_BASE_URL, type ArizeConfig, type ArizeConfigOptions } from "./config.js";
 export { loadArizeDataset, ArizeDatasetError } from "./dataset.js";
+export { logArizeExperiment, type LogArizeExperimentOptions } from "./log-experiment.js";
 export { annotateArizeRuns, type ArizeAnnotateReport } from "./annotate.js";
 export { resolveArizeExperiment, runView, ArizeLookupError, type ArizeRunView } from "./experiments.js";
 export { uploadPendingToArize, type ArizePendingReport, type ArizeUploadPendingOptions } from "./upload-pending.js";

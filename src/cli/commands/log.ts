@@ -11,7 +11,7 @@ import type { EvaluatorKind, JsonObject } from "../../record/types.js";
 import { resolveStoreDir } from "../../store/paths.js";
 import type { CliCommand } from "../command.js";
 import { CliError, projectRoot, type CliContext, type GlobalOptions } from "../context.js";
-import { loadArizeDatasetWithIds } from "../../arize/dataset.js";
+import { logArizeExperiment } from "../../arize/log-experiment.js";
 import { withArize } from "./arize.js";
 
 interface LogOptions {
@@ -59,21 +59,8 @@ export const logCommand: CliCommand = {
         const evaluatorColumns = Object.fromEntries(options.evaluator.map(parseEvaluatorSpec));
         const { dir } = command.optsWithGlobals<GlobalOptions>();
         const storeDir = resolveStoreDir({ root, dir: dir === undefined ? undefined : resolve(context.cwd, dir), env: context.env });
-        let dataset: DatasetSource;
-        if (options.arize) {
-          const loaded = await withArize(context, (client) => loadArizeDatasetWithIds(options.dataset, client));
-          dataset = loaded.dataset;
-          // Rows may name examples by AX's id (as the seeds' `create` does) or by the id uploaded with.
-          for (const row of rows) {
-            const value = row.values[options.exampleIdColumn];
-            if (typeof value === "string" && loaded.idOf.has(value)) row.values[options.exampleIdColumn] = loaded.idOf.get(value);
-          }
-        } else dataset = datasetFor(options.dataset, context);
-        const logged = await logExperiment({
+        const common = {
           name: options.name ?? basename(runsPath, extname(runsPath)),
-          dataset,
-          // `--arize` names the destination: Phoenix is left out even when configured.
-          ...(options.arize ? { phoenix: false as const } : {}),
           runs: rows,
           taskFields: {
             exampleId: options.exampleIdColumn,
@@ -90,14 +77,17 @@ export const logCommand: CliCommand = {
           storeDir,
           colors: false,
           env: context.env as NodeJS.ProcessEnv,
-          output: { log: (t) => void context.io.stdout.write(`${t}\n`), warn: (t) => void context.io.stderr.write(`${t}\n`) },
-        });
+          output: { log: (t: string) => void context.io.stdout.write(`${t}\n`), warn: (t: string) => void context.io.stderr.write(`${t}\n`) },
+        };
+        // `--arize`: the dataset is on Arize AX and the runs go there only (not to Phoenix).
+        const logged = options.arize
+          ? await withArize(context, () => logArizeExperiment({ ...common, dataset: options.dataset }))
+          : await logExperiment({ ...common, dataset: datasetFor(options.dataset, context) });
         context.io.stdout.write(
           `Logged experiment ${logged.result.experiment.name} (${logged.localExperimentId}): ${logged.runs.length} runs` +
             `${logged.phoenix ? ` → ${logged.phoenix.url}` : ""}${logged.arize ? ` → Arize AX experiment ${logged.arize.experimentId}` : ""}\n`,
         );
-        if (options.arize && !logged.arize) throw new CliError("the runs were recorded locally but did not reach Arize AX (see the warning above); finish with `npx vitest-experiments upload`"
-        );
+        if (options.arize && !logged.arize) throw new CliError("the runs were recorded locally but did not reach Arize AX (see the warning above); finish with `npx vitest-experiments upload`");
       });
   },
 };

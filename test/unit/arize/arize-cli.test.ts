@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../../src/cli/main.js";
 import { EXAMPLE_ID_COLUMN, RUN_ID_COLUMN } from "../../../src/arize/payloads.js";
 import { runExperiment, type RanExperiment } from "../../../src/programmatic/run-experiment.js";
+import { logArizeExperiment } from "../../../src/arize/log-experiment.js";
 import { startFakeArize, type FakeArize } from "../../support/fake-arize/index.js";
 
 const KEY = "ax-cli-secret-0123456789";
@@ -141,6 +142,29 @@ describe("runExperiment({ arize }) and the --arize commands", () => {
     const noId = await cli(dir, env, "log", "--arize", "--dataset", "arithmetic", "--file", runsFile, "--output-column", "result");
     expect(noId.code).toBe(1);
     expect(noId.stderr).toMatch(/runs\.csv:2.*example_id/);
+    expect(server.state.violations).toEqual([]);
+  });
+
+  it("logArizeExperiment(): the seeds' experiments.create with task_fields and evaluator_columns, in code", async () => {
+    const { server, dir } = await uploaded();
+    const examples = server.state.examplesOf(server.state.datasets[0]!.id);
+    const logged = await logArizeExperiment({
+      name: "from-code",
+      dataset: "arithmetic",
+      runs: [
+        { example_id: examples[1]!.id, result: 9, correctness_score: 1 },
+        { example_id: "add", result: 4, correctness_score: 1, correctness_label: "correct" },
+      ],
+      taskFields: { exampleId: "example_id", output: "result" },
+      evaluatorColumns: { Correctness: { score: "correctness_score", label: "correctness_label" } },
+      arize: { apiKey: KEY, space: "team", baseUrl: server.url },
+      root: dir,
+      printSummary: false,
+      output: { log: () => {}, warn: (t) => expect.unreachable(t) },
+    });
+    expect(logged.arize?.name).toBe(`from-code ${logged.localExperimentId}`);
+    const runs = server.state.runsOf(logged.arize!.experimentId);
+    expect(runs.map((r) => [r.output, r["eval.Correctness.score"], r["eval.Correctness.label"] ?? null])).toEqual([["9", 1, null], ["4", 1, "correct"]]);
     expect(server.state.violations).toEqual([]);
   });
 
