@@ -141,7 +141,7 @@ experiment("big", {
     expect(server.state.violations).toEqual([]);
   });
 
-  test("a dry run, and VITEST_EXPERIMENTS_UPLOAD=false, send nothing to AX", async () => {
+  test("a dry run, VITEST_EXPERIMENTS_UPLOAD=false and `arize: false` send nothing to AX; the `arize` option of experimentsProject() configures it", async () => {
     const server = await fake();
     const project = await createFixtureProject({ "evals/qa.eval.ts": EVAL("dryRun: 2,") });
     const dry = await project.vitest(["run", "--project", "evals"], { env: arizeEnv(server) });
@@ -149,7 +149,24 @@ experiment("big", {
     await project.write("evals/qa.eval.ts", EVAL());
     const off = await project.vitest(["run", "--project", "evals"], { env: { ...arizeEnv(server), VITEST_EXPERIMENTS_UPLOAD: "false" } });
     expect(off.exitCode, off.output).toBe(0);
+    // `arize: false` in the config wins over the environment.
+    await project.write("vitest.config.mjs", `import { defineConfig } from "vitest/config";
+import { experimentsProject } from "vitest-experiments/config";
+export default defineConfig({ test: { projects: [experimentsProject({ arize: false })] } });
+`);
+    const disabled = await project.vitest(["run", "--project", "evals"], { env: arizeEnv(server) });
+    expect(disabled.exitCode, disabled.output).toBe(0);
     expect(server.state.requests).toEqual([]);
+
+    // The `arize` option of experimentsProject() configures AX without the environment.
+    await project.write("vitest.config.mjs", `import { defineConfig } from "vitest/config";
+import { experimentsProject } from "vitest-experiments/config";
+export default defineConfig({ test: { projects: [experimentsProject({ arize: { apiKey: process.env.AX_KEY_FOR_TEST, space: ${JSON.stringify(server.spaceId)}, baseUrl: ${JSON.stringify(server.url)} } })] } });
+`);
+    const configured = await project.vitest(["run", "--project", "evals"], { env: { AX_KEY_FOR_TEST: API_KEY } });
+    expect(configured.exitCode, configured.output).toBe(0);
+    expect(axExperiment(server, "qa").runs).toHaveLength(6);
+    expect(server.state.violations).toEqual([]);
   });
 
   test("AX unreachable: the runs stay pending locally; `upload` finishes them; the CLI lists, shows, prints runs and deletes", async () => {
