@@ -108,6 +108,9 @@ export class ArizeExperimentUpload {
       }
       const missing = needed.filter((id) => !ledger.exampleIds.has(id));
       if (missing.length === 0) return;
+      if (attempt > client.retries) {
+        throw new Error(`Arize AX dataset "${this.experiment.dataset.name}" still lacks ${missing.length} of the examples that ran (e.g. "${missing[0]}") after ${attempt} attempts to add them`);
+      }
       try {
         for (let i = 0; i < missing.length; i += MAX_RUNS_PER_REQUEST) {
           const chunk = missing.slice(i, i + MAX_RUNS_PER_REQUEST);

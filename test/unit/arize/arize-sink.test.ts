@@ -99,6 +99,23 @@ describe("the Arize AX sink", () => {
     expect(server.state.violations).toEqual([]);
   });
 
+  test("appending examples whose answer was lost: the dataset is listed again, nothing is added twice", async () => {
+    const server = await fake();
+    const c = client(server);
+    const first = examples(2);
+    const e1 = descriptor("exp-1", first);
+    await drive({ client: c, output: output() }, e1, first, first.map((e) => run(e1, e)));
+    const second = examples(5);
+    const e2 = descriptor("exp-2", second);
+    server.failNextWrites("reset-after", "error-after");
+    const out = output();
+    await drive({ client: c, output: out }, e2, second, second.map((e) => run(e2, e)));
+    expect(out.warnings).toEqual([]);
+    expect(server.state.examplesOf(server.state.datasets[0]!.id).map((e) => e[EXAMPLE_ID_COLUMN])).toEqual(["ex-0", "ex-1", "ex-2", "ex-3", "ex-4"]);
+    expect(axRuns(server, e2)).toHaveLength(5);
+    expect(server.state.violations).toEqual([]);
+  });
+
   test("under 30% faults (lost answers, 5xx after the write, 429, resets) every run lands exactly once", async () => {
     const server = await fake({ faults: { seed: 7, resetRate: 0.1, unavailableRate: 0.05, rateLimitRate: 0.05, errorAfterRate: 0.1 } });
     const list = examples(60);
