@@ -37,3 +37,15 @@ export type {
 } from "./evaluators/types.js";
 export type * from "./record/types.js";
 export type { ExperimentSink } from "./sinks/types.js";
+export {
+  ArizeClient,
+  ArizeError,
+  ArizeConfigError,
+  loadArizeDataset,
+  annotateArizeRuns,
+  logArizeExperiment,
+  resolveArizeExperiment,
+  uploadPendingToArize,
+  type ArizeConfigOptions,
+  type ArizeServerIds,
+} from "./arize/index.js";

@@ -8,6 +8,7 @@ import type { EvaluationRecord, EvaluatorKind, ExperimentDescriptor, ExperimentR
 import { runIdOf } from "../record/naming.js";
 import { composeSinks } from "../sinks/compose.js";
 import { findPhoenixSink, type PhoenixServerIds } from "../sinks/phoenix-sink.js";
+import { findArizeSink, type ArizeServerIds } from "../sinks/arize-sink.js";
 import type { ExperimentSink, SinkOutput } from "../sinks/types.js";
 import { LogExperimentError, rowsOf, type RunRow } from "./runs-file.js";
 
@@ -72,6 +73,8 @@ export interface LoggedExperiment {
   runs: RunRecord[];
   result: ExperimentResult;
   phoenix?: PhoenixServerIds;
+  /** Set when the experiment reached Arize AX. */
+  arize?: ArizeServerIds;
 }
 
 export async function logExperiment(options: LogExperimentOptions): Promise<LoggedExperiment> {
@@ -88,6 +91,7 @@ export async function logExperiment(options: LogExperimentOptions): Promise<Logg
     stepSummary: false,
     ...(options.storeDir !== undefined ? { storeDir: options.storeDir } : {}),
     ...(options.phoenix !== undefined ? { phoenix: options.phoenix } : {}),
+    ...(options.arize !== undefined ? { arize: options.arize } : {}),
     ...(options.colors !== undefined ? { colors: options.colors } : {}),
   };
   const defaults = createDefaultSinks(sinkOptions, { output, root: options.root ?? process.cwd(), ...(options.env ? { env: options.env } : {}) });
@@ -98,7 +102,8 @@ export async function logExperiment(options: LogExperimentOptions): Promise<Logg
   await sinks.experimentFinished(result);
   await sinks.close();
   const server = findPhoenixSink(defaults)?.serverIdsFor(descriptor);
-  return { experimentId: server?.experimentId ?? descriptor.id, localExperimentId: descriptor.id, runs, result, ...(server ? { phoenix: server } : {}) };
+  const arize = findArizeSink(defaults)?.serverIdsFor(descriptor);
+  return { experimentId: server?.experimentId ?? descriptor.id, localExperimentId: descriptor.id, runs, result, ...(server ? { phoenix: server } : {}), ...(arize ? { arize } : {}) };
 }
 
 function isRunRows(runs: LogExperimentOptions["runs"]): runs is readonly RunRow[] {

@@ -7,6 +7,7 @@ import type { EvaluationRecord, ExperimentResult, JsonObject, RunRecord } from "
 import { composeSinks } from "../sinks/compose.js";
 import type { ExperimentSink } from "../sinks/types.js";
 import { findPhoenixSink, type PhoenixServerIds } from "../sinks/phoenix-sink.js";
+import { findArizeSink, type ArizeServerIds } from "../sinks/arize-sink.js";
 import { startRunTracing } from "../tracing/run-tracing.js";
 
 export interface RunExperimentOptions<I = any, O = any, E = any> extends ExperimentOptions<I, O, E>, SinkOptions {
@@ -54,6 +55,8 @@ export interface RanExperiment {
   localExperimentId?: string;
   /** Set when the experiment reached Phoenix: its page, and the server id of each uploaded run by local run id. */
   phoenix?: PhoenixServerIds;
+  /** Set when the experiment reached Arize AX: its AX ids and name, and the AX id of each uploaded run by local run id. */
+  arize?: ArizeServerIds;
 }
 
 /**
@@ -62,11 +65,11 @@ export interface RanExperiment {
  * or gate (read `result.status`), only for a declaration error.
  */
 export async function runExperiment<I = any, O = any, E = any>(options: RunExperimentOptions<I, O, E>): Promise<RanExperiment> {
-  const { experimentName, sinks: extraSinks = [], root = process.cwd(), junit = false, storeDir, colors, stepSummary = false, phoenix, tracing, ...experimentOptions } = options;
+  const { experimentName, sinks: extraSinks = [], root = process.cwd(), junit = false, storeDir, colors, stepSummary = false, phoenix, arize, tracing, ...experimentOptions } = options;
   const prepared = await prepareExperiment(experimentName, experimentOptions, { root, nameOptional: true });
   const { descriptor, examples } = prepared;
   const output = { log: (t: string) => console.log(t), warn: (t: string) => console.warn(t) };
-  const defaultSinks = createDefaultSinks({ junit, stepSummary, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}), ...(phoenix !== undefined ? { phoenix } : {}) }, { output, root });
+  const defaultSinks = createDefaultSinks({ junit, stepSummary, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}), ...(phoenix !== undefined ? { phoenix } : {}), ...(arize !== undefined ? { arize } : {}) }, { output, root });
   const sinks = composeSinks([...defaultSinks, ...extraSinks], output);
   const traces = await startRunTracing({ prepared, phoenixSink: findPhoenixSink(defaultSinks), phoenix, tracing, output });
   await sinks.experimentStarted(descriptor, examples);
@@ -96,6 +99,7 @@ export async function runExperiment<I = any, O = any, E = any>(options: RunExper
   const order = new Map(examples.map((e, i) => [e.id, i]));
   taskRuns.sort((a, b) => order.get(a.exampleId)! - order.get(b.exampleId)! || a.repetition - b.repetition);
   const server = findPhoenixSink(defaultSinks)?.serverIdsFor(descriptor);
+  const arizeIds = findArizeSink(defaultSinks)?.serverIdsFor(descriptor);
   return {
     experimentId: descriptor.id,
     datasetId: descriptor.dataset.phoenix?.datasetId ?? descriptor.dataset.name,
@@ -107,6 +111,7 @@ export async function runExperiment<I = any, O = any, E = any>(options: RunExper
     experimentMetadata: descriptor.metadata,
     projectName: null,
     result,
+    ...(arizeIds ? { arize: arizeIds } : {}),
     ...(server
       ? {
           experimentId: server.experimentId,

@@ -7,6 +7,9 @@ import { createStepSummarySink, stepSummaryPathFromEnv, type BaselineComparison 
 import { createPhoenixSink, type PhoenixSink } from "../sinks/phoenix-sink.js";
 import { PhoenixClient } from "../phoenix/client.js";
 import { resolvePhoenixConfig, uploadDisabledByEnv, type PhoenixConfigOptions } from "../phoenix/config.js";
+import { createArizeSink } from "../sinks/arize-sink.js";
+import { ArizeClient } from "../arize/client.js";
+import { resolveArizeConfig, type ArizeConfigOptions } from "../arize/config.js";
 import { createSummarySink } from "../sinks/terminal/summary-sink.js";
 import { createPalette } from "../sinks/terminal/palette.js";
 import type { ExperimentDescriptor, ExperimentResult } from "../record/types.js";
@@ -22,6 +25,8 @@ export interface SinkOptions {
   stepSummary?: string | false;
   /** Phoenix server; `false` never uploads. Default: `PHOENIX_HOST`, `PHOENIX_API_KEY`, `PHOENIX_CLIENT_HEADERS`. */
   phoenix?: PhoenixConfigOptions | false;
+  /** Arize AX; `false` never uploads. Default: `ARIZE_API_KEY`, `ARIZE_SPACE_ID`, `ARIZE_BASE_URL`. */
+  arize?: ArizeConfigOptions | false;
   /** Colours in the summary; default: detected from the terminal (NO_COLOR, FORCE_COLOR, TTY). */
   colors?: boolean;
 }
@@ -69,6 +74,8 @@ export function createDefaultSinks(options: SinkOptions, context: SinkContext): 
   // Last: finishing an experiment waits for its uploads, which must not hold back the local
   // sinks (a slow Phoenix during an interrupt would otherwise cost the summary and JUnit).
   if (phoenix) sinks.push(phoenix);
+  const arize = createArize(options, context, store, env);
+  if (arize) sinks.push(arize);
   return sinks;
 }
 
@@ -83,6 +90,19 @@ function createPhoenix(options: SinkOptions, context: SinkContext, store: Experi
   }
   if (!config) return undefined;
   return createPhoenixSink({ client: new PhoenixClient(config), ...(store ? { store } : {}), output: context.output, projectRoot: context.root, closeClient: true });
+}
+
+function createArize(options: SinkOptions, context: SinkContext, store: ExperimentStore | undefined, env: NodeJS.ProcessEnv): ExperimentSink | undefined {
+  if (options.arize === false || uploadDisabledByEnv(env)) return undefined;
+  let config;
+  try {
+    config = resolveArizeConfig(options.arize || {}, env);
+  } catch (error) {
+    context.output.warn(`vitest-experiments: Arize AX upload is off: ${(error as Error).message}`);
+    return undefined;
+  }
+  if (!config) return undefined;
+  return createArizeSink({ client: new ArizeClient(config), ...(store ? { store } : {}), output: context.output, closeClient: true });
 }
 
 function stepSummaryComparison(result: ExperimentResult): BaselineComparison | undefined {

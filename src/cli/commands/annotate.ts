@@ -6,6 +6,7 @@ import { readRunsFile } from "../../phoenix/runs-file.js";
 import type { CliCommand } from "../command.js";
 import { storeFor } from "../context.js";
 import { withPhoenix } from "./phoenix-client.js";
+import { arizeAnnotate } from "./arize.js";
 
 /**
  * `vitest-experiments annotate <experiment> --file annotations.jsonl`: Arize's annotate_runs.
@@ -19,8 +20,10 @@ export const annotateCommand: CliCommand = {
       .description("upsert evaluations (human labels, scores) on the runs of an experiment on Phoenix")
       .argument("<experiment>", "Phoenix experiment id, an uploaded local experiment (id or name), or a name on Phoenix")
       .requiredOption("--file <annotations>", "a .jsonl, .csv or .json file: run_id or example_id (+ repetition), name, score, label, explanation, metadata, annotator_kind")
-      .action(async (ref: string, options: { file: string }, command: Command) => {
+      .option("--arize", "annotate the experiment on Arize AX (ARIZE_API_KEY, ARIZE_SPACE_ID); names need an annotation config in the space")
+      .action(async (ref: string, options: { file: string; arize?: boolean }, command: Command) => {
         const path = resolve(context.cwd, options.file);
+        if (options.arize) return arizeAnnotate(context, command, ref, await readRunsFile(path, relative(context.cwd, path) || path));
         const annotations = annotationsFromRows(await readRunsFile(path, relative(context.cwd, path) || path));
         await withPhoenix(context, async (client) => {
           const store = storeFor(context, command);

@@ -1,6 +1,7 @@
 import { formatNumber } from "../../record/gates.js";
 import type { CliCommand } from "../command.js";
 import { phoenixList } from "./phoenix.js";
+import { arizeList } from "./arize.js";
 import { storeFor } from "../context.js";
 import { CliError } from "../context.js";
 import { cell, renderTable } from "../format/table.js";
@@ -14,7 +15,9 @@ export const listCommand: CliCommand = {
       .option("--dataset <name>", "only experiments on this dataset")
       .option("--json", "print JSON (experiment, result, status, runCount per experiment)")
       .option("--phoenix", "read the experiments on the Phoenix server (PHOENIX_HOST) instead of the local store")
-      .action(async (options: { dataset?: string; json?: boolean; phoenix?: boolean }, command) => {
+      .option("--arize", "read the experiments in the Arize AX space (ARIZE_API_KEY, ARIZE_SPACE_ID) instead of the local store")
+      .action(async (options: { dataset?: string; json?: boolean; phoenix?: boolean; arize?: boolean }, command) => {
+        if (options.arize) return arizeList(context, options);
         if (options.phoenix) return phoenixList(context, options);
         const store = storeFor(context, command);
         const summaries = await store.listExperiments(options.dataset === undefined ? {} : { dataset: options.dataset });

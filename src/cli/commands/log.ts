@@ -11,6 +11,8 @@ import type { EvaluatorKind, JsonObject } from "../../record/types.js";
 import { resolveStoreDir } from "../../store/paths.js";
 import type { CliCommand } from "../command.js";
 import { CliError, projectRoot, type CliContext, type GlobalOptions } from "../context.js";
+import { logArizeExperiment } from "../../arize/log-experiment.js";
+import { withArize } from "./arize.js";
 
 interface LogOptions {
   dataset: string;
@@ -25,6 +27,7 @@ interface LogOptions {
   evaluator: string[];
   description?: string;
   metadata?: string;
+  arize?: boolean;
 }
 
 /**
@@ -48,6 +51,7 @@ export const logCommand: CliCommand = {
       .option("--evaluator <spec>", "name:score=<column>,label=<column>,explanation=<column>,kind=CODE|LLM|HUMAN (repeatable)", collect, [])
       .option("--description <text>", "experiment description")
       .option("--metadata <json>", "experiment metadata, a JSON object")
+      .option("--arize", "log to Arize AX (ARIZE_API_KEY, ARIZE_SPACE_ID): --dataset names a dataset in the AX space, and the example id column holds AX example ids (or the ids this package uploaded with)")
       .action(async (options: LogOptions, command: Command) => {
         const root = projectRoot(context, command);
         const runsPath = resolve(context.cwd, options.file);
@@ -55,9 +59,8 @@ export const logCommand: CliCommand = {
         const evaluatorColumns = Object.fromEntries(options.evaluator.map(parseEvaluatorSpec));
         const { dir } = command.optsWithGlobals<GlobalOptions>();
         const storeDir = resolveStoreDir({ root, dir: dir === undefined ? undefined : resolve(context.cwd, dir), env: context.env });
-        const logged = await logExperiment({
+        const common = {
           name: options.name ?? basename(runsPath, extname(runsPath)),
-          dataset: datasetFor(options.dataset, context),
           runs: rows,
           taskFields: {
             exampleId: options.exampleIdColumn,
@@ -74,12 +77,17 @@ export const logCommand: CliCommand = {
           storeDir,
           colors: false,
           env: context.env as NodeJS.ProcessEnv,
-          output: { log: (t) => void context.io.stdout.write(`${t}\n`), warn: (t) => void context.io.stderr.write(`${t}\n`) },
-        });
+          output: { log: (t: string) => void context.io.stdout.write(`${t}\n`), warn: (t: string) => void context.io.stderr.write(`${t}\n`) },
+        };
+        // `--arize`: the dataset is on Arize AX and the runs go there only (not to Phoenix).
+        const logged = options.arize
+          ? await withArize(context, () => logArizeExperiment({ ...common, dataset: options.dataset }))
+          : await logExperiment({ ...common, dataset: datasetFor(options.dataset, context) });
         context.io.stdout.write(
           `Logged experiment ${logged.result.experiment.name} (${logged.localExperimentId}): ${logged.runs.length} runs` +
-            `${logged.phoenix ? ` → ${logged.phoenix.url}` : ""}\n`,
+            `${logged.phoenix ? ` → ${logged.phoenix.url}` : ""}${logged.arize ? ` → Arize AX experiment ${logged.arize.experimentId}` : ""}\n`,
         );
+        if (options.arize && !logged.arize) throw new CliError("the runs were recorded locally but did not reach Arize AX (see the warning above); finish with `npx vitest-experiments upload`");
       });
   },
 };

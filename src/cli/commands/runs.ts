@@ -2,6 +2,7 @@ import { Option } from "commander";
 import type { CliCommand } from "../command.js";
 import { CliError } from "../context.js";
 import { phoenixRuns } from "./phoenix.js";
+import { arizeRuns } from "./arize.js";
 import { storeFor } from "../context.js";
 import { jsonLines, runsCsv, runsTable } from "../format/runs.js";
 import { resolveExperiment } from "../resolve-experiment.js";
@@ -14,7 +15,12 @@ export const runsCommand: CliCommand = {
       .argument("<experiment>", "experiment id (or a unique prefix), or name for the latest of that name")
       .addOption(new Option("--format <format>", "output format").choices(["table", "json", "jsonl", "csv"]).default("table"))
       .option("--phoenix", "the experiment on the Phoenix server (PHOENIX_HOST) instead of the local store")
-      .action(async (ref: string, options: { format: "table" | "json" | "jsonl" | "csv"; phoenix?: boolean }, command) => {
+      .option("--arize", "the experiment on Arize AX (ARIZE_API_KEY, ARIZE_SPACE_ID) instead of the local store")
+      .action(async (ref: string, options: { format: "table" | "json" | "jsonl" | "csv"; phoenix?: boolean; arize?: boolean }, command) => {
+        if (options.arize) {
+          if (options.format === "csv") throw new CliError("--format csv is not available with --arize; use table, json or jsonl");
+          return arizeRuns(context, command, ref, { format: options.format });
+        }
         if (options.phoenix) {
           if (options.format === "csv") throw new CliError("--format csv is not available with --phoenix; use table, json or jsonl");
           return phoenixRuns(context, command, ref, { format: options.format });

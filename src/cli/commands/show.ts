@@ -1,6 +1,7 @@
 import { describeVerdict, formatNumber } from "../../record/gates.js";
 import type { CliCommand } from "../command.js";
 import { phoenixShow } from "./phoenix.js";
+import { arizeShow } from "./arize.js";
 import { storeFor } from "../context.js";
 import { cell, renderTable } from "../format/table.js";
 import { resolveExperiment } from "../resolve-experiment.js";
@@ -14,7 +15,9 @@ export const showCommand: CliCommand = {
       .argument("<experiment>", "experiment id (or a unique prefix), or name for the latest of that name")
       .option("--json", "print JSON (everything but the runs; see `runs`)")
       .option("--phoenix", "read the experiments on the Phoenix server (PHOENIX_HOST) instead of the local store")
-      .action(async (ref: string, options: { json?: boolean; phoenix?: boolean }, command) => {
+      .option("--arize", "the experiment on Arize AX (ARIZE_API_KEY, ARIZE_SPACE_ID) instead of the local store")
+      .action(async (ref: string, options: { json?: boolean; phoenix?: boolean; arize?: boolean }, command) => {
+        if (options.arize) return arizeShow(context, command, ref, options);
         if (options.phoenix) return phoenixShow(context, command, ref, options);
         const stored = await resolveExperiment(storeFor(context, command), ref);
         const { experiment, result, status, runCount, events, problems, file } = stored;

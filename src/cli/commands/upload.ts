@@ -3,13 +3,14 @@ import { CliError, storeFor } from "../context.js";
 import { PhoenixClient } from "../../phoenix/client.js";
 import { PhoenixConfigError } from "../../phoenix/config.js";
 import { uploadPending } from "../../phoenix/upload-pending.js";
+import { arizeConfigured, uploadPendingArize } from "./arize-upload.js";
 
-/** `vitest-experiments upload [experiment]`: completes Phoenix uploads an earlier run left pending. */
+/** `vitest-experiments upload [experiment]`: completes Phoenix and Arize AX uploads an earlier run left pending. */
 export const uploadCommand: CliCommand = {
   register(program, context) {
     program
       .command("upload")
-      .description("upload to Phoenix what earlier runs could not (pending experiments), without duplicates")
+      .description("upload to Phoenix and Arize AX what earlier runs could not (pending experiments), without duplicates")
       .argument("[experiment]", "one experiment id, or name for the latest of that name (default: every pending experiment)")
       .action(async (ref: string | undefined, _options: unknown, command) => {
         let client: PhoenixClient | undefined;
@@ -19,7 +20,16 @@ export const uploadCommand: CliCommand = {
           if (error instanceof PhoenixConfigError) throw new CliError(error.message);
           throw error;
         }
-        if (!client) throw new CliError("PHOENIX_HOST is not set: nothing to upload to (set PHOENIX_HOST, and PHOENIX_API_KEY if your Phoenix needs one)");
+        // Arize AX first, when configured; Phoenix after, when configured.
+        const arize = arizeConfigured(context);
+        if (arize) {
+          await uploadPendingArize(context, command, ref).catch(async (error: unknown) => {
+            await client?.close();
+            throw error;
+          });
+        }
+        if (!client && arize) return;
+        if (!client) throw new CliError("PHOENIX_HOST is not set (nor ARIZE_API_KEY): nothing to upload to (set PHOENIX_HOST, and PHOENIX_API_KEY if your Phoenix needs one; or ARIZE_API_KEY and ARIZE_SPACE_ID for Arize AX)");
         const store = storeFor(context, command);
         try {
           const reports = await uploadPending(store, client, ref ? { experiment: ref } : {});
