@@ -31,7 +31,7 @@ export function experimentsProject(options: ExperimentsProjectOptions = {}): Tes
   // Checked here, once, in the main process: a bad value stops the run before any file is collected.
   const shard = resolveShard(shardOption);
   return {
-    plugins: [experimentsReporterPlugin(reporterOptions)],
+    plugins: [experimentsReporterPlugin(reporterOptions), ...(shard ? [shardBlobNamePlugin(shard)] : [])],
     test: {
       name,
       include,
@@ -66,6 +66,24 @@ export function experimentsReporterPlugin(options: ExperimentsReporterOptions = 
       const reporters = vitest.config.reporters;
       if (reporters.some((r) => ExperimentsReporter.isExperimentsReporter(r))) return;
       reporters.push(new ExperimentsReporter(options));
+    },
+  } as Plugin;
+}
+
+/**
+ * On a shard, names the blob report after the shard (`.vitest-reports/blob-experiments-2-4.json`,
+ * plus Vitest's own `--shard` when both split the run) unless an output file for the blob reporter
+ * is configured: every machine of a CI matrix would otherwise write `blob.json`, and the reports
+ * would overwrite each other when the merge job downloads them into one folder.
+ */
+function shardBlobNamePlugin(shard: ShardSpec): Plugin {
+  return {
+    name: "vitest-experiments:shard-blob-name",
+    configureVitest({ vitest }: { vitest: { config: { outputFile?: string | Record<string, string>; shard?: { index: number; count: number } } } }) {
+      const { config } = vitest;
+      if (typeof config.outputFile === "string" || config.outputFile?.blob) return;
+      const files = config.shard ? `-files-${config.shard.index}-${config.shard.count}` : "";
+      config.outputFile = { ...config.outputFile, blob: `.vitest-reports/blob-experiments-${shard.index}-${shard.count}${files}.json` };
     },
   } as Plugin;
 }
