@@ -80,7 +80,7 @@ async function unsharded(project: FixtureProject, bar: string): Promise<Outcome>
 async function sharded(
   project: FixtureProject,
   bar: string,
-  { only, env = {} }: { only?: number[]; env?: Record<string, string> } = {},
+  { only, env = {}, beforeMerge }: { only?: number[]; env?: Record<string, string>; beforeMerge?: () => void } = {},
 ): Promise<{ shards: VitestRun[]; shardLogs: StoredLog[]; merged: Outcome }> {
   const tag = `${bar}-${only?.join("") ?? "all"}`;
   const collected = join(project.dir, `reports-${tag}`);
@@ -103,8 +103,9 @@ async function sharded(
     await rm(join(project.dir, ".vitest-reports"), { recursive: true });
   }
   const store = `store-merged-${tag}`;
+  beforeMerge?.();
   const run = await project.vitest(["run", "--project", "evals", `--merge-reports=reports-${tag}`], {
-    env: { VITEST_EXPERIMENTS_DIR: store, VITEST_EXPERIMENTS_JUNIT: `merged-${tag}.xml` },
+    env: { ...env, VITEST_EXPERIMENTS_DIR: store, VITEST_EXPERIMENTS_JUNIT: `merged-${tag}.xml` },
   });
   const junit = await junitOf(project, `merged-${tag}.xml`);
   const [log] = await storeLogs(project, store);
@@ -200,8 +201,11 @@ describe("one experiment split across shards", () => {
     cleanups.push(() => phoenix.close());
     const project = await createFixtureProject({ "evals/numbers.eval.ts": EVAL });
     const env = { PHOENIX_HOST: phoenix.url, GITHUB_RUN_ID: "4242", GITHUB_RUN_ATTEMPT: "1" };
-    const { merged } = await sharded(project, "0.7", { env });
+    let requestsBeforeMerge = -1;
+    const { merged } = await sharded(project, "0.7", { env, beforeMerge: () => (requestsBeforeMerge = phoenix.state.requests.length) });
     expect(merged.run.exitCode, merged.run.output).toBe(0);
+    // The merge job has Phoenix configured too, and sends it nothing: the shards uploaded every run.
+    expect(phoenix.state.requests.length).toBe(requestsBeforeMerge);
 
     const { state } = phoenix;
     expect(state.violations).toEqual([]);
