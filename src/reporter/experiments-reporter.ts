@@ -3,7 +3,7 @@ import { buildResult } from "../record/stats.js";
 import type { ExperimentDescriptor, RunRecord } from "../record/types.js";
 import { composeSinks } from "../sinks/compose.js";
 import type { ExperimentSink, SinkOutput } from "../sinks/types.js";
-import { readExperimentMeta, readResultMeta, readRunMeta, readSpansMeta } from "../vitest/meta.js";
+import { dropExamplesMeta, readExperimentMeta, readResultMeta, readRunMeta, readSpansMeta } from "../vitest/meta.js";
 import { createDefaultSinks, type SinkOptions } from "./default-sinks.js";
 import { createTraceSink } from "./trace-sink.js";
 import type { SpanExportSink } from "../tracing/span-export-sink.js";
@@ -74,7 +74,9 @@ export class ExperimentsReporter implements Reporter {
       return;
     }
     this.#open.set(meta.descriptor.id, { descriptor: meta.descriptor, suite, delivered: new Set() });
-    this.#enqueue((sinks) => sinks.experimentStarted(meta.descriptor, meta.examples));
+    const { descriptor, examples } = meta;
+    this.#enqueue((sinks) => sinks.experimentStarted(descriptor, examples));
+    if (descriptor.shard) dropExamplesMeta(suite.meta());
   }
 
   onTestCaseResult(testCase: TestCase): void {
