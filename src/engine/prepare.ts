@@ -112,7 +112,7 @@ export async function prepareExperiment(name: string | undefined, options: Exper
 }
 
 /** Sortable by time, unique across processes: `20261122T043512-4f9c2a1b`. */
-function newExperimentId(): string {
+export function newExperimentId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "");
   return `${stamp}-${randomBytes(4).toString("hex")}`;
 }

@@ -3,6 +3,7 @@ import type { PhoenixExperiment, PhoenixRun } from "./api-types.js";
 import type { PhoenixClient } from "./client.js";
 import { PhoenixError } from "./errors.js";
 import { evaluationKey, type PhoenixEvent, type UploadLedger } from "./ledger.js";
+import { fromGlobalId } from "./ids.js";
 import { phoenixExperimentUrl } from "./links.js";
 import { evaluationBody, phoenixEvaluationName, runBody, uploadBody, type ExampleSnapshot } from "./payloads.js";
 import { MINIMUM_PHOENIX_VERSION, MINIMUM_PHOENIX_VERSION_NEEDS } from "./server-version.js";
@@ -28,6 +29,9 @@ function oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
 
 /** The metadata key that ties a Phoenix experiment to the local experiment id (finds it again after a lost answer). */
 export const LOCAL_ID_METADATA_KEY = "vitest_experiments_id";
+/** The metadata keys that tie a Phoenix experiment to one CI run's experiment, which all its shards share. */
+export const RUN_ID_METADATA_KEY = "vitest_experiments_run_id";
+export const FILE_METADATA_KEY = "vitest_experiments_file";
 
 export interface ExperimentUploadOptions {
   client: PhoenixClient;
@@ -103,8 +107,67 @@ export class ExperimentUpload {
 
   private async doSetup(): Promise<void> {
     await this.forgetDeletedExperiment();
+    const shared = this.experiment.runId !== undefined;
+    // A shard whose CI run already has its experiment joins it (no new dataset version either).
+    if (shared && !this.ledger.experimentId && (await this.joinSharedExperiment())) return;
     await this.ensureDataset();
     await this.ensureExperiment();
+    if (shared) await this.settleSharedExperiment();
+  }
+
+  /** The experiments on the server that belong to this experiment's CI run, the one all shards use first. */
+  private async sharedExperiments(datasetId: string): Promise<PhoenixExperiment[]> {
+    const { experiment } = this;
+    const experiments = await this.options.limit(() => this.client.listExperiments(datasetId));
+    return experiments
+      .filter(
+        (e) =>
+          e.name === experiment.name &&
+          e.metadata?.[RUN_ID_METADATA_KEY] === experiment.runId &&
+          (e.metadata?.[FILE_METADATA_KEY] ?? null) === (experiment.file ?? null),
+      )
+      .sort(creationOrder);
+  }
+
+  private async joinSharedExperiment(): Promise<boolean> {
+    const { experiment } = this;
+    const datasetId = experiment.dataset.phoenix?.datasetId ?? (await this.options.limit(() => this.client.findDatasetByName(experiment.dataset.name)))?.id;
+    if (!datasetId) return false;
+    const [first] = await this.sharedExperiments(datasetId);
+    if (!first) return false;
+    await this.adopt(first);
+    return true;
+  }
+
+  /**
+   * Shards that start together may each create the experiment. Every shard lists the run's
+   * experiments after creating its own and keeps the earliest created: each shard sees that one
+   * (it was created before the shard listed), so all of them agree, and a shard whose own
+   * experiment lost deletes it before posting any run to it.
+   */
+  private async settleSharedExperiment(): Promise<void> {
+    const own = this.created;
+    if (!own) return;
+    const [first] = await this.sharedExperiments(own.dataset_id);
+    if (!first || first.id === own.id) return;
+    await this.options.limit(() => this.client.deleteExperiment(own.id)).catch(() => undefined);
+    await this.adopt(first);
+  }
+
+  /** Uploads into an experiment another shard of the same CI run created, on its dataset version. */
+  private async adopt(shared: PhoenixExperiment): Promise<void> {
+    const { ledger } = this;
+    const sameVersion = ledger.datasetId === shared.dataset_id && ledger.versionId === shared.dataset_version_id;
+    ledger.datasetId = shared.dataset_id;
+    ledger.versionId = shared.dataset_version_id;
+    if (!sameVersion) {
+      ledger.nodeIds.clear();
+      await this.fetchNodeIds();
+    }
+    this.created = shared;
+    ledger.experimentId = shared.id;
+    ledger.url = phoenixExperimentUrl(this.client.host, shared.dataset_id, shared.id);
+    this.options.record({ type: "phoenix", kind: "experiment", experimentId: shared.id, datasetId: shared.dataset_id, url: ledger.url });
   }
 
   /**
@@ -230,7 +293,11 @@ export class ExperimentUpload {
     const body = {
       name: experiment.name,
       description: experiment.description ?? null,
-      metadata: { ...experiment.metadata, [LOCAL_ID_METADATA_KEY]: experiment.id },
+      metadata: {
+        ...experiment.metadata,
+        [LOCAL_ID_METADATA_KEY]: experiment.id,
+        ...(experiment.runId !== undefined ? { [RUN_ID_METADATA_KEY]: experiment.runId, ...(experiment.file ? { [FILE_METADATA_KEY]: experiment.file } : {}) } : {}),
+      },
       version_id: ledger.versionId!,
       repetitions: experiment.repetitions,
       ...(splits ? { splits } : {}),
@@ -379,4 +446,14 @@ function sameIds(held: ReadonlyMap<string, string>, wanted: ReadonlySet<string>)
 function preview(ids: readonly string[]): string {
   if (ids.length === 0) return "none";
   return `${ids.slice(0, 3).map((id) => JSON.stringify(id)).join(", ")}${ids.length > 3 ? ", …" : ""}`;
+}
+
+/** Earliest created first; ties (one clock tick) broken by the server's row order. */
+function creationOrder(a: PhoenixExperiment, b: PhoenixExperiment): number {
+  const byTime = Date.parse(a.created_at) - Date.parse(b.created_at);
+  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
+  const rowA = fromGlobalId(a.id)?.rowId;
+  const rowB = fromGlobalId(b.id)?.rowId;
+  if (rowA !== undefined && rowB !== undefined && rowA !== rowB) return rowA - rowB;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

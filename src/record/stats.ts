@@ -1,9 +1,10 @@
 import { aggregateScores, evaluateGates, gatesFailed, judgeRun, meanOf, meetsBar } from "./gates.js";
+import { declaredRunCount } from "./shard.js";
 import type { EvaluatorStats, ExperimentDescriptor, ExperimentResult, ExperimentStats, ExperimentStatus, RunRecord, ThrottleSummary } from "./types.js";
 
 /** Per-experiment counts and per-evaluator statistics, computed the same way everywhere. */
 export function computeStats(experiment: ExperimentDescriptor, runs: readonly RunRecord[]): ExperimentStats {
-  const expected = experiment.dataset.exampleIds.length * experiment.repetitions;
+  const expected = declaredRunCount(experiment);
   const excludeFailed = experiment.config.allowedErrorRate > 0;
   let errors = 0;
   let retries = 0;

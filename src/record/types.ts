@@ -157,6 +157,19 @@ export interface ExperimentDescriptor {
   baseline?: string;
   startTime: string;
   git?: { commit?: string; branch?: string };
+  /**
+   * On a shard (`VITEST_EXPERIMENTS_SHARD=i/N`): the share of the runs this process declared and
+   * ran (`runs` of them). The dataset above stays the whole dataset.
+   */
+  shard?: { index: number; count: number; runs: number };
+  /**
+   * The CI run all shards of this experiment belong to (`VITEST_EXPERIMENTS_RUN_ID`, or the CI's
+   * own run identity); set on sharded experiments. Sinks writing to a shared server key the one
+   * remote experiment of every shard on it (with the experiment's name and file).
+   */
+  runId?: string;
+  /** On the experiment merged from shards' reports (`vitest --merge-reports`): the shard count and the shards that reported. */
+  merged?: { shards: number; present: number[] };
 }
 
 /** Per-evaluator statistics over the runs of one experiment. */

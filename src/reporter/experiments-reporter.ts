@@ -3,11 +3,18 @@ import { buildResult } from "../record/stats.js";
 import type { ExperimentDescriptor, RunRecord } from "../record/types.js";
 import { composeSinks } from "../sinks/compose.js";
 import type { ExperimentSink, SinkOutput } from "../sinks/types.js";
-import { readExperimentMeta, readResultMeta, readRunMeta, readSpansMeta } from "../vitest/meta.js";
+import { dropExamplesMeta, readExperimentMeta, readResultMeta, readRunMeta, readSpansMeta } from "../vitest/meta.js";
 import { createDefaultSinks, type SinkOptions } from "./default-sinks.js";
 import { createTraceSink } from "./trace-sink.js";
 import type { SpanExportSink } from "../tracing/span-export-sink.js";
 import { holdExitOnSignals } from "./interrupt-signals.js";
+import { join } from "node:path";
+import { newExperimentId } from "../engine/prepare.js";
+import { describeVerdict, gatesFailed } from "../record/gates.js";
+import { resolveGateBaseline } from "../store/gate-baseline.js";
+import { openStore, resolveStoreDir } from "../store/index.js";
+import type { ExperimentStore } from "../store/types.js";
+import { mergeShardReports, shardGroupKey, type ShardReport } from "./shard-merge.js";
 
 export type ExperimentsReporterOptions = SinkOptions;
 
@@ -27,8 +34,11 @@ export class ExperimentsReporter implements Reporter {
   /** Exports the spans runs recorded in the workers, when tracing is on (created with the sinks). */
   #traces: SpanExportSink | undefined;
   #queue: Promise<void> = Promise.resolve();
+  #store: ExperimentStore | undefined;
   /** Experiments started and not finished in this test run, by descriptor id, with the runs already handed to the sinks. */
   #open = new Map<string, { descriptor: ExperimentDescriptor; suite: TestSuite; delivered: Set<string> }>();
+  /** `--merge-reports`: the shards' reports of each sharded experiment, merged when the replay ends. */
+  #shardReports = new Map<string, (Omit<ShardReport, "runs"> & { suite: TestSuite })[]>();
   /** Watch-mode memory: each experiment's previous means, kept across re-runs. */
   readonly #previousMeans = new Map<string, Record<string, number>>();
 
@@ -47,6 +57,7 @@ export class ExperimentsReporter implements Reporter {
 
   onTestRunStart(): void {
     this.#open.clear();
+    this.#shardReports.clear();
     this.#sinks = undefined;
     this.#traces = undefined;
   }
@@ -54,8 +65,18 @@ export class ExperimentsReporter implements Reporter {
   onTestSuiteReady(suite: TestSuite): void {
     const meta = readExperimentMeta(suite.meta());
     if (!meta) return;
+    if (meta.descriptor.shard && this.#merging()) {
+      // One shard's part of an experiment: held until every report has been replayed.
+      const key = shardGroupKey(suite.project.name, meta.descriptor);
+      const reports = this.#shardReports.get(key) ?? [];
+      reports.push({ descriptor: meta.descriptor, examples: meta.examples, suite });
+      this.#shardReports.set(key, reports);
+      return;
+    }
     this.#open.set(meta.descriptor.id, { descriptor: meta.descriptor, suite, delivered: new Set() });
-    this.#enqueue((sinks) => sinks.experimentStarted(meta.descriptor, meta.examples));
+    const { descriptor, examples } = meta;
+    this.#enqueue((sinks) => sinks.experimentStarted(descriptor, examples));
+    if (descriptor.shard) dropExamplesMeta(suite.meta());
   }
 
   onTestCaseResult(testCase: TestCase): void {
@@ -76,6 +97,8 @@ export class ExperimentsReporter implements Reporter {
 
   async onTestRunEnd(_modules: ReadonlyArray<TestModule>, _errors: unknown, reason: TestRunEndReason): Promise<void> {
     for (const id of [...this.#open.keys()]) this.#finish(id, reason === "interrupted");
+    for (const reports of this.#shardReports.values()) this.#finishMerged(reports);
+    this.#shardReports.clear();
     if (this.#sinks) this.#enqueue((sinks) => sinks.close());
     await this.#queue;
   }
@@ -117,6 +140,57 @@ export class ExperimentsReporter implements Reporter {
     this.#enqueue((sinks) => sinks.experimentFinished(final));
   }
 
+  /**
+   * `--merge-reports`: one experiment from its shards' reports, to the sinks as one unsharded run
+   * would have delivered it, with the verdict the shards could not give alone. The process fails
+   * when a gate fails, and when a shard's report is missing (its runs are missing: the gates are
+   * partial, and a CI merge job must not pass over data that did not run).
+   */
+  #finishMerged(reports: readonly (Omit<ShardReport, "runs"> & { suite: TestSuite })[]): void {
+    const withRuns = reports.map((report) => ({ ...report, runs: runsOf(report.suite) }));
+    const merged = mergeShardReports(withRuns, newExperimentId());
+    const { descriptor, examples, runs, missingShards, missingRuns, problems } = merged;
+    const logger = this.#output();
+    const root = this.#vitest?.config.root ?? process.cwd();
+    for (const problem of problems) logger.warn(`vitest-experiments: experiment "${descriptor.name}": the shards' reports do not match: ${problem}.`);
+    this.#enqueue(async (sinks) => {
+      const complete = missingRuns === 0;
+      const baseline =
+        descriptor.dryRun === null ? await resolveGateBaseline(descriptor, descriptor.file ? join(root, descriptor.file) : undefined, this.#baselineStore()) : undefined;
+      const result = buildResult(descriptor, runs, { partial: !complete, ...(baseline ? { baseline } : {}) });
+      if (baseline) result.baseline = baseline.summarize(runs);
+      await sinks.experimentStarted(descriptor, examples);
+      for (const run of runs) await sinks.runCompleted(run, descriptor);
+      await sinks.experimentFinished(result);
+      const shards = descriptor.merged!.shards;
+      if (missingShards.length > 0) {
+        process.exitCode = 1;
+        const which = missingShards.map((i) => `${i}/${shards}`).join(", ");
+        logger.warn(
+          `vitest-experiments: experiment "${descriptor.name}": no report from shard${missingShards.length === 1 ? "" : "s"} ${which}: ${missingRuns} of ${descriptor.dataset.exampleIds.length * descriptor.repetitions} runs are missing, so its gates are partial and not judged. Merge every shard's blob report.`,
+        );
+      } else if (!complete) {
+        process.exitCode = 1;
+        logger.warn(`vitest-experiments: experiment "${descriptor.name}": ${missingRuns} runs are missing from the shards' reports (a shard did not finish), so its gates are partial and not judged.`);
+      }
+      if (gatesFailed(result.gates)) {
+        process.exitCode = 1;
+        logger.warn(`GatesFailedError: gates failed for experiment "${descriptor.name}":\n${result.gates.map(describeVerdict).join("\n")}`);
+      }
+    });
+  }
+
+  /** The store the merged experiments' baselines come from: the one the store sink writes. */
+  #baselineStore(): ExperimentStore | undefined {
+    if (this.options.storeDir === false) return undefined;
+    return (this.#store ??= openStore(resolveStoreDir({ root: this.#vitest?.config.root ?? process.cwd(), dir: this.options.storeDir })));
+  }
+
+  /** Replaying blob reports (`vitest --merge-reports`) rather than running tests. */
+  #merging(): boolean {
+    return Boolean(this.#vitest?.config.mergeReports);
+  }
+
   /** A run to the sinks, its spans (recorded in the worker) to the trace export just before. */
   #deliver(test: TestCase, run: RunRecord, descriptor: ExperimentDescriptor): void {
     const spans = readSpansMeta(test.meta());
@@ -133,9 +207,13 @@ export class ExperimentsReporter implements Reporter {
 
   #createSinks(): Required<ExperimentSink> {
     const output = this.#output();
-    const defaults = createDefaultSinks(this.options, { output, previousMeans: this.#previousMeans, root: this.#vitest?.config.root ?? process.cwd() });
+    // Merging reports uploads nothing: the processes that ran the tests uploaded their runs
+    // (every shard of a sharded experiment into one Phoenix experiment), and a second upload
+    // would duplicate them.
+    const options = this.#merging() ? { ...this.options, phoenix: false as const } : this.options;
+    const defaults = createDefaultSinks(options, { output, previousMeans: this.#previousMeans, root: this.#vitest?.config.root ?? process.cwd() });
     // After the Phoenix sink: an experiment's spans are exported once the server named its project.
-    this.#traces = createTraceSink(this.options, defaults, output);
+    this.#traces = createTraceSink(options, defaults, output);
     return composeSinks(this.#traces ? [...defaults, this.#traces] : defaults, output);
   }
 
@@ -146,4 +224,14 @@ export class ExperimentsReporter implements Reporter {
       warn: (text) => (logger ? logger.warn(text) : console.warn(text)),
     };
   }
+}
+
+/** The runs a suite's test cases recorded. */
+function runsOf(suite: TestSuite): RunRecord[] {
+  const runs: RunRecord[] = [];
+  for (const test of suite.children.allTests()) {
+    const run = readRunMeta(test.meta());
+    if (run) runs.push(run);
+  }
+  return runs;
 }

@@ -101,6 +101,11 @@ export function createPhoenixSink(options: PhoenixSinkOptions): PhoenixSink {
 
     experimentStarted(experiment: ExperimentDescriptor, examples: readonly Example[]) {
       if (experiment.dryRun) return;
+      if (experiment.shard && experiment.runId === undefined) {
+        output.warn(
+          `Phoenix: experiment "${experiment.name}" runs as shard ${experiment.shard.index}/${experiment.shard.count} with no CI run identity, so its runs go to an experiment of their own; set VITEST_EXPERIMENTS_RUN_ID to the same value on every shard to upload them into one.`,
+        );
+      }
       const fromPhoenix = Boolean(experiment.dataset.phoenix);
       const bookkeeper = new Bookkeeper(store, experiment.id, (error) =>
         output.warn(`Phoenix: could not record the upload's progress in the local store: ${redact(error)}`),

@@ -9,6 +9,9 @@ import { prepareExperiment } from "../engine/prepare.js";
 import { describeVerdict, gatesFailed, judgeRun } from "../record/gates.js";
 import { GATES_TEST_NAME, runTestName } from "../record/naming.js";
 import { buildResult } from "../record/stats.js";
+import { declaredRunCount, formatShard, inShard, type ShardSpec } from "../record/shard.js";
+import { resolveShard } from "../declaration/shard.js";
+import { resolveRunIdentity } from "../declaration/run-identity.js";
 import type { RunRecord } from "../record/types.js";
 import { writeExperimentMeta, writeResultMeta, writeRunMeta, writeSpansMeta } from "./meta.js";
 import { startWorkerTracing } from "../tracing/worker-tracing.js";
@@ -16,7 +19,7 @@ import { envOverrides } from "./env-overrides.js";
 import { runtime } from "./runtime.js";
 import { workerSettings } from "./worker-settings.js";
 import { sanitizeText } from "../sinks/text-safety.js";
-import { resolveGateBaseline, updateBaselineFile } from "./baseline-hooks.js";
+import { resolveWorkerGateBaseline, updateBaselineFile } from "./baseline-hooks.js";
 
 /** A run's test case failed: its task, an evaluator, or a perRun bar. */
 export class RunFailedError extends Error {
@@ -70,6 +73,14 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
     suite(name, { meta }, async () => {
       const prepared = await prepareExperiment(name, options, { ...(file ? { file } : {}), overrides: envOverrides() });
       const { descriptor, examples } = prepared;
+      const shard = currentShard();
+      if (shard) {
+        let runs = 0;
+        for (const example of examples) for (let r = 1; r <= descriptor.repetitions; r++) if (inShard(example.id, r, shard)) runs++;
+        descriptor.shard = { ...shard, runs };
+        const runId = resolveRunIdentity();
+        if (runId) descriptor.runId = runId;
+      }
       // Before the executor: tracing wraps the prepared task and evaluators.
       const tracing = await startWorkerTracing(prepared, { phoenix: workerSettings()?.phoenix ?? "env" });
       const executor = new ExperimentExecutor(prepared);
@@ -79,6 +90,8 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
 
       for (const example of examples) {
         for (let repetition = 1; repetition <= descriptor.repetitions; repetition++) {
+          // A shard registers only its share: the other runs are other machines' test cases.
+          if (!inShard(example.id, repetition, shard)) continue;
           test.concurrent(runTestName(example.id, repetition, descriptor.repetitions), { timeout: 0 }, async (context) => {
             const outcome = await executor.run(example, repetition, context.signal);
             if (outcome.kind === "skipped") return context.skip(outcome.reason);
@@ -101,8 +114,17 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
 
       test(GATES_TEST_NAME, { timeout: 0 }, async (context) => {
         runtime().active.delete(executor);
-        const expected = examples.length * descriptor.repetitions;
-        const baseline = descriptor.dryRun === null ? await resolveGateBaseline(descriptor, file) : undefined;
+        if (descriptor.shard) {
+          // A shard has a share of the runs: its aggregates would be a verdict over data that is
+          // not the experiment's. The merge of every shard's report judges the gates.
+          writeResultMeta(context.task.meta, buildResult(descriptor, records, { partial: true, throttle: executor.limiter.summary() }));
+          const total = examples.length * descriptor.repetitions;
+          return context.skip(
+            `gates not judged on shard ${formatShard(descriptor.shard)}: it ran ${records.length} of the experiment's ${total} runs; merge the shards' blob reports (vitest run --merge-reports) for the verdict`,
+          );
+        }
+        const expected = declaredRunCount(descriptor);
+        const baseline = descriptor.dryRun === null ? await resolveWorkerGateBaseline(descriptor, file) : undefined;
         const result = buildResult(descriptor, records, { partial: records.length < expected, throttle: executor.limiter.summary(), ...(baseline ? { baseline } : {}) });
         if (baseline) result.baseline = baseline.summarize(records);
         writeResultMeta(context.task.meta, result);
@@ -127,4 +149,10 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
     }
     throw error;
   }
+}
+
+/** This worker's shard: as `experimentsProject()` checked it, else `VITEST_EXPERIMENTS_SHARD`. */
+function currentShard(): ShardSpec | undefined {
+  const provided = workerSettings()?.shard;
+  return provided === undefined ? resolveShard(undefined) : (provided ?? undefined);
 }

@@ -29,7 +29,18 @@ export function writeResultMeta(meta: object, value: ExperimentResult): void {
   (meta as Meta)[RESULT] = value;
 }
 export function readExperimentMeta(meta: object): ExperimentMeta | undefined {
-  return (meta as Meta)[EXPERIMENT] as ExperimentMeta | undefined;
+  const value = (meta as Meta)[EXPERIMENT] as ExperimentMeta | undefined;
+  // A shard's report carries no examples (see dropExamplesMeta).
+  return value && !Array.isArray(value.examples) ? { ...value, examples: [] } : value;
+}
+/**
+ * Removes the examples from an experiment's meta once the reporter has handed them to the sinks.
+ * Every shard holds the whole dataset, and its blob report would carry a copy of it: N copies for
+ * the merge to parse, which needs none (it uploads nothing).
+ */
+export function dropExamplesMeta(meta: object): void {
+  const value = (meta as Meta)[EXPERIMENT] as Partial<ExperimentMeta> | undefined;
+  if (value) delete value.examples;
 }
 export function readRunMeta(meta: object): RunRecord | undefined {
   return (meta as Meta)[RUN] as RunRecord | undefined;

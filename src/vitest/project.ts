@@ -1,4 +1,6 @@
 import { fileURLToPath } from "node:url";
+import { resolveShard } from "../declaration/shard.js";
+import type { ShardSpec } from "../record/shard.js";
 import { PROVIDE_KEY, type ProvidedSettings } from "./provided.js";
 import type { Plugin } from "vite";
 import type { TestProjectInlineConfiguration } from "vitest/config";
@@ -10,6 +12,13 @@ export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
   /** Eval files. Default `**\/*.eval.{ts,mts,js,mjs}`. */
   include?: string[];
   exclude?: string[];
+  /**
+   * This machine's share of every experiment's runs when one experiment is split across CI
+   * machines: `"2/4"` or `{ index: 2, count: 4 }`. Default: `VITEST_EXPERIMENTS_SHARD`. Each
+   * shard runs the runs a stable hash of example id and repetition assigns to it; merge the
+   * shards' blob reports with `vitest run --merge-reports` for the one verdict.
+   */
+  shard?: string | ShardSpec;
 }
 
 /**
@@ -18,9 +27,11 @@ export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
  * timeouts and concurrency to the engine, and registers the reporter itself.
  */
 export function experimentsProject(options: ExperimentsProjectOptions = {}): TestProjectInlineConfiguration {
-  const { name = "evals", include = ["**/*.eval.{ts,mts,js,mjs}"], exclude, ...reporterOptions } = options;
+  const { name = "evals", include = ["**/*.eval.{ts,mts,js,mjs}"], exclude, shard: shardOption, ...reporterOptions } = options;
+  // Checked here, once, in the main process: a bad value stops the run before any file is collected.
+  const shard = resolveShard(shardOption);
   return {
-    plugins: [experimentsReporterPlugin(reporterOptions)],
+    plugins: [experimentsReporterPlugin(reporterOptions), ...(shard ? [shardBlobNamePlugin(shard)] : [])],
     test: {
       name,
       include,
@@ -35,6 +46,7 @@ export function experimentsProject(options: ExperimentsProjectOptions = {}): Tes
         [PROVIDE_KEY]: {
           storeDir: reporterOptions.storeDir ?? "",
           phoenix: reporterOptions.phoenix === false ? "off" : reporterOptions.phoenix?.host ? "configured" : "env",
+          shard: shard ?? null,
         } satisfies ProvidedSettings,
       },
     },
@@ -54,6 +66,24 @@ export function experimentsReporterPlugin(options: ExperimentsReporterOptions = 
       const reporters = vitest.config.reporters;
       if (reporters.some((r) => ExperimentsReporter.isExperimentsReporter(r))) return;
       reporters.push(new ExperimentsReporter(options));
+    },
+  } as Plugin;
+}
+
+/**
+ * On a shard, names the blob report after the shard (`.vitest-reports/blob-experiments-2-4.json`,
+ * plus Vitest's own `--shard` when both split the run) unless an output file for the blob reporter
+ * is configured: every machine of a CI matrix would otherwise write `blob.json`, and the reports
+ * would overwrite each other when the merge job downloads them into one folder.
+ */
+function shardBlobNamePlugin(shard: ShardSpec): Plugin {
+  return {
+    name: "vitest-experiments:shard-blob-name",
+    configureVitest({ vitest }: { vitest: { config: { outputFile?: string | Record<string, string>; shard?: { index: number; count: number } } } }) {
+      const { config } = vitest;
+      if (typeof config.outputFile === "string" || config.outputFile?.blob) return;
+      const files = config.shard ? `-files-${config.shard.index}-${config.shard.count}` : "";
+      config.outputFile = { ...config.outputFile, blob: `.vitest-reports/blob-experiments-${shard.index}-${shard.count}${files}.json` };
     },
   } as Plugin;
 }

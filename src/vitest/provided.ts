@@ -1,3 +1,5 @@
+import type { ShardSpec } from "../record/shard.js";
+
 /** What `experimentsProject()` hands to the workers through Vitest's `provide`/`inject`. */
 export interface ProvidedSettings {
   /** The store directory as configured (relative to the project root), "" for the default, or false when the store is off. */
@@ -8,6 +10,8 @@ export interface ProvidedSettings {
    * when they will be uploaded.
    */
   phoenix: "off" | "configured" | "env";
+  /** This machine's share of every experiment's runs (`shard` option or `VITEST_EXPERIMENTS_SHARD`), checked in the main process; null when not sharded. */
+  shard?: ShardSpec | null;
 }
 
 export const PROVIDE_KEY = "vitestExperiments";

@@ -1,4 +1,5 @@
 import { describeVerdict, formatNumber } from "../../record/gates.js";
+import { declaredRunCount } from "../../record/shard.js";
 import type { CliCommand } from "../command.js";
 import { phoenixShow } from "./phoenix.js";
 import { arizeShow } from "./arize.js";
@@ -35,7 +36,7 @@ export const showCommand: CliCommand = {
         field("description", experiment.description && cell(experiment.description, 200));
         const { dataset } = experiment;
         field("dataset", `${cell(dataset.name, 80)}: ${dataset.exampleIds.length} of ${dataset.totalExamples} examples, content ${dataset.contentHash}${dataset.phoenix ? `, Phoenix version ${dataset.phoenix.versionId}` : ""}`);
-        field("runs", `${runCount} stored of ${dataset.exampleIds.length * experiment.repetitions} (${experiment.repetitions} repetition${experiment.repetitions === 1 ? "" : "s"})`);
+        field("runs", `${runCount} stored of ${declaredRunCount(experiment)} (${experiment.repetitions} repetition${experiment.repetitions === 1 ? "" : "s"})`);
         field("started", experiment.startTime);
         field("ended", result?.endTime);
         field("git", experiment.git && [experiment.git.branch, experiment.git.commit].filter(Boolean).join(" @ "));

@@ -9,6 +9,7 @@ import junitReportModule from "junit-report-builder";
 import type { Builder, TestCase, TestSuite } from "junit-report-builder";
 import { describeVerdict, formatNumber, gatesFailed } from "../../record/gates.js";
 import { GATES_TEST_NAME, runTestName } from "../../record/naming.js";
+import { forEachDeclaredRun } from "../../record/shard.js";
 import type { ExperimentDescriptor, ExperimentStatus, GateVerdict } from "../../record/types.js";
 import { oneLine, sanitizeText } from "../text-safety.js";
 import { runKey, type RunFacts } from "./facts.js";
@@ -71,15 +72,15 @@ export async function renderSuite(input: SuiteInput, maxFieldLength: number): Pr
   };
 
   const declared = new Set<string>();
-  for (const exampleId of experiment.dataset.exampleIds) {
-    for (let repetition = 1; repetition <= experiment.repetitions; repetition++) {
-      const key = runKey(exampleId, repetition);
-      declared.add(key);
-      const facts = runs.get(key);
-      const testCase = (await next()).name(cleanName(runTestName(exampleId, repetition, experiment.repetitions)));
-      if (facts) addRunCase(testCase, facts);
-      else testCase.skipped().property("example.id", cleanName(exampleId)).property("repetition", String(repetition));
-    }
+  const cases: [exampleId: string, repetition: number][] = [];
+  forEachDeclaredRun(experiment, (exampleId, repetition) => cases.push([exampleId, repetition]));
+  for (const [exampleId, repetition] of cases) {
+    const key = runKey(exampleId, repetition);
+    declared.add(key);
+    const facts = runs.get(key);
+    const testCase = (await next()).name(cleanName(runTestName(exampleId, repetition, experiment.repetitions)));
+    if (facts) addRunCase(testCase, facts);
+    else testCase.skipped().property("example.id", cleanName(exampleId)).property("repetition", String(repetition));
   }
   // Runs the declaration did not announce (should not happen) are still reported, never dropped.
   for (const [key, facts] of runs) {

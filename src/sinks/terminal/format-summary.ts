@@ -42,6 +42,16 @@ export function formatSummary(result: ExperimentResult, runs: readonly RunLine[]
   if (experiment.dryRun) {
     out.push(p.warn(`  dry run: ${experiment.dryRun.sampled} of ${experiment.dataset.totalExamples} examples sampled with seed ${experiment.dryRun.seed} (VITEST_EXPERIMENTS_SEED=${experiment.dryRun.seed} repeats it); nothing persisted or uploaded`));
   }
+  if (experiment.shard) {
+    const { index, count, runs } = experiment.shard;
+    out.push(p.warn(`  shard ${index}/${count}: ${runs} of ${examples * experiment.repetitions} runs; gates not judged here, merge the shards' reports (vitest run --merge-reports) for the verdict`));
+  }
+  if (experiment.merged) {
+    const { shards, present } = experiment.merged;
+    const missing = Array.from({ length: shards }, (_, i) => i + 1).filter((i) => !present.includes(i));
+    const line = `  merged from ${present.length} of ${shards} shards${missing.length > 0 ? `; missing: ${missing.map((i) => `${i}/${shards}`).join(", ")}` : ""}`;
+    out.push(missing.length > 0 ? p.warn(line) : p.dim(line));
+  }
   const counts = [`runs ${stats.runs}`, `errors ${stats.errors}`, `retries ${stats.retries}`, `rate-limited ${stats.rateLimited}`];
   if (stats.skipped > 0) counts.push(`skipped ${stats.skipped}`);
   if (stats.cacheHits + stats.cacheMisses > 0) counts.push(`cache hits ${stats.cacheHits}/${stats.cacheHits + stats.cacheMisses}`);
