@@ -8,6 +8,7 @@ import { createPhoenixSink, type PhoenixSink } from "../sinks/phoenix-sink.js";
 import { PhoenixClient } from "../phoenix/client.js";
 import { resolvePhoenixConfig, uploadDisabledByEnv, type PhoenixConfigOptions } from "../phoenix/config.js";
 import { createSummarySink } from "../sinks/terminal/summary-sink.js";
+import { createHtmlReportSink, resolveReportPath } from "../sinks/html-report/index.js";
 import { createPalette } from "../sinks/terminal/palette.js";
 import type { ExperimentDescriptor, ExperimentResult } from "../record/types.js";
 import type { ExperimentSink, SinkOutput } from "../sinks/types.js";
@@ -22,6 +23,8 @@ export interface SinkOptions {
   stepSummary?: string | false;
   /** Phoenix server; `false` never uploads. Default: `PHOENIX_HOST`, `PHOENIX_API_KEY`, `PHOENIX_CLIENT_HEADERS`. */
   phoenix?: PhoenixConfigOptions | false;
+  /** HTML report path; `true` for `reports/experiments.html`; `false` for none. Default: `VITEST_EXPERIMENTS_REPORT`, else none. */
+  report?: string | boolean;
   /** Colours in the summary; default: detected from the terminal (NO_COLOR, FORCE_COLOR, TTY). */
   colors?: boolean;
 }
@@ -62,6 +65,8 @@ export function createDefaultSinks(options: SinkOptions, context: SinkContext): 
   );
   const junit = resolveJUnitPath({ option: options.junit, env, root: context.root });
   if (junit) sinks.push(createJUnitSink({ path: junit, projectRoot: context.root }));
+  const report = resolveReportPath({ option: options.report, env, root: context.root });
+  if (report) sinks.push(createHtmlReportSink({ path: report }));
   const stepSummary = options.stepSummary === false ? undefined : (options.stepSummary ?? stepSummaryPathFromEnv(env));
   if (stepSummary) {
     sinks.push(createStepSummarySink({ path: stepSummary, baselineFor: stepSummaryComparison, linkFor: (result) => linkFor(result.experiment) }));
