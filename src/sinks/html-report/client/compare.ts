@@ -1,8 +1,8 @@
 import type { ChangeKind, ReportComparison, ReportComparisonRow, ReportExperiment } from "../model.js";
 import { h, replace } from "./dom.js";
-import { delta, num, preview } from "./format.js";
+import { delta, num } from "./format.js";
 import { badge, statusTone } from "./overview.js";
-import { pager, searchBox, textBlock } from "./table-kit.js";
+import { clamp, pager, searchBox, textBlock } from "./table-kit.js";
 
 const CHANGE_TEXT: Record<ChangeKind, string> = { regressed: "regressed", improved: "improved", changed: "changed", unchanged: "unchanged", added: "new", removed: "not run" };
 const CHANGE_TONE: Record<ChangeKind, "fail" | "pass" | "info" | "neutral"> = { regressed: "fail", improved: "pass", changed: "info", unchanged: "neutral", added: "info", removed: "neutral" };
@@ -87,8 +87,8 @@ function rowsTable(comparison: ReportComparison): HTMLElement {
         const same = s.before === s.after;
         return h("td", { class: `score${moved ? (row.change === "regressed" ? " miss" : " hit") : ""}` }, same ? h("span", { class: "score-value" }, num(s.after)) : [h("span", { class: "muted" }, num(s.before)), " → ", h("span", { class: "score-value" }, num(s.after))]);
       }),
-      h("td", { class: "col-text" }, row.baselineOutput === null ? h("span", { class: "muted" }, "not run") : preview(row.baselineOutput, 120)),
-      h("td", { class: "col-text output" }, row.candidateOutput === null ? h("span", { class: "muted" }, "not run") : preview(row.candidateOutput, 120)),
+      h("td", { class: "col-text output" }, row.baselineOutput === null ? h("span", { class: "muted" }, "not run") : clamp(row.baselineOutput)),
+      h("td", { class: "col-text output" }, row.candidateOutput === null ? h("span", { class: "muted" }, "not run") : clamp(row.candidateOutput)),
     );
     if (!open) return [tr];
     return [tr, h("tr", { class: "details" }, h("td", { attrs: { colspan: columns } }, h("div", { class: "details-grid" }, textBlock("Input", row.input), textBlock("Baseline output", row.baselineOutput), textBlock("Candidate output", row.candidateOutput))))];

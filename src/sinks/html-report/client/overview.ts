@@ -38,7 +38,8 @@ export function experimentHeader(experiment: ReportExperiment): HTMLElement {
 }
 
 function card(label: string, value: string, detail?: string, tone?: string): HTMLElement {
-  return h("div", { class: `card${tone ? ` ${tone}` : ""}` }, h("div", { class: "card-label" }, label), h("div", { class: "card-value" }, value), detail ? h("div", { class: "card-detail" }, detail) : null);
+  const long = value.length > 12 ? " long" : "";
+  return h("div", { class: `card${tone ? ` ${tone}` : ""}` }, h("div", { class: "card-label" }, label), h("div", { class: `card-value${long}` }, value), detail ? h("div", { class: "card-detail" }, detail) : null);
 }
 
 export function overview(experiment: ReportExperiment): HTMLElement {
@@ -112,20 +113,24 @@ function histogram(scores: readonly number[], name: string): Element {
 function evaluatorCard(evaluator: ReportEvaluator, experiment: ReportExperiment): HTMLElement {
   const scores = scoresOf(experiment, evaluator.name);
   const labels = Object.entries(evaluator.labels).sort((a, b) => b[1] - a[1]);
+  // A label-only evaluator (no run scored a number) has no mean worth showing: failed tasks' zeros are all it has.
+  const labelOnly = scores.length === 0 && labels.length > 0;
   return h(
     "article",
     { class: "evaluator", attrs: { "data-evaluator": evaluator.name } },
     h("div", { class: "evaluator-head" }, h("h4", null, evaluator.name), h("span", { class: "muted" }, `${evaluator.kind.toLowerCase()} · ${evaluator.direction === "minimize" ? "lower is better" : "higher is better"}`)),
-    h("div", { class: "evaluator-mean" }, h("span", { class: "mean-value" }, num(evaluator.mean)), h("span", { class: "muted" }, " mean")),
-    h(
+    labelOnly
+      ? h("div", { class: "evaluator-mean" }, h("span", { class: "mean-value" }, num(labels.reduce((n, [, c]) => n + c, 0))), h("span", { class: "muted" }, " labelled"))
+      : h("div", { class: "evaluator-mean" }, h("span", { class: "mean-value" }, num(evaluator.mean)), h("span", { class: "muted" }, " mean")),
+    labelOnly ? null : h(
       "p",
       { class: "muted small" },
       [`${num(evaluator.count)} scored`, evaluator.min !== null ? `min ${num(evaluator.min)}` : null, evaluator.max !== null ? `max ${num(evaluator.max)}` : null, evaluator.passRate !== null ? `${pct(evaluator.passRate)} reach ${num(evaluator.bar)}` : null, evaluator.errors ? `${num(evaluator.errors)} errors` : null]
         .filter(Boolean)
         .join(" · "),
     ),
-    scores.length ? histogram(scores, evaluator.name) : h("p", { class: "muted small" }, "No numeric scores."),
-    labels.length ? h("p", { class: "labels small" }, labels.slice(0, 6).map(([label, count]) => h("span", { class: "chip" }, `${label} × ${count}`))) : null,
+    scores.length ? histogram(scores, evaluator.name) : labelOnly ? null : h("p", { class: "muted small" }, "No numeric scores."),
+    labels.length ? labelBars(labels) : null,
   );
 }
 
@@ -152,6 +157,23 @@ function gatesList(gates: readonly GateVerdict[]): HTMLElement {
         h("div", { class: "gate-text" }, `${num(gate.observed)} ${cmp} ${num(gate.bar)}`, h("span", { class: "muted" }, ` · n=${num(gate.samples)}${gate.baseline !== undefined ? ` · baseline ${num(gate.baseline)}` : ""}`)),
         gate.detail ? h("div", { class: "gate-detail muted small" }, gate.detail) : null,
       );
+    }),
+  );
+}
+
+/** Label counts as bars, most frequent first (at most eight; the rest summed). */
+function labelBars(labels: readonly [string, number][]): HTMLElement {
+  const total = labels.reduce((n, [, c]) => n + c, 0);
+  const shown = labels.slice(0, 8);
+  const rest = labels.slice(8).reduce((n, [, c]) => n + c, 0);
+  const rows = rest > 0 ? [...shown, [`${labels.length - 8} other labels`, rest] as [string, number]] : shown;
+  return h(
+    "ul",
+    { class: "label-bars", attrs: { "aria-label": "Labels" } },
+    rows.map(([label, count]) => {
+      const fill = h("span", { class: "label-fill" });
+      fill.style.width = `${((count / Math.max(1, total)) * 100).toFixed(1)}%`;
+      return h("li", null, h("span", { class: "label-name", attrs: { title: label } }, label), h("span", { class: "label-track" }, fill), h("span", { class: "label-count" }, num(count)));
     }),
   );
 }

@@ -1,7 +1,7 @@
 import type { ReportEvaluation, ReportEvaluator, ReportExperiment, ReportRun } from "../model.js";
 import { h, replace, type Child } from "./dom.js";
 import { ms, num, plural, preview } from "./format.js";
-import { compareNullable, pager, searchBox, select, sortHeader, textBlock, type Sort } from "./table-kit.js";
+import { clamp, compareNullable, pager, searchBox, select, sortHeader, textBlock, type Sort } from "./table-kit.js";
 
 type StatusFilter = "all" | "ok" | "error" | "miss" | "pass";
 
@@ -213,9 +213,9 @@ export function runsTable(experiment: ReportExperiment): HTMLElement {
       { class: `run${nested ? " nested" : ""}${run.status === "error" ? " errored" : ""}`, attrs: { "data-example": run.exampleId, "data-repetition": run.repetition } },
       h("td", { class: "col-example" }, toggle, h("span", { class: "example-id" }, run.exampleId)),
       h("td", { class: "col-num" }, num(run.repetition)),
-      h("td", { class: "col-text" }, run.input === null ? h("span", { class: "muted" }, notRecorded) : preview(run.input)),
-      h("td", { class: "col-text output" }, run.status === "error" ? h("span", { class: "muted" }, "–") : preview(run.output)),
-      h("td", { class: "col-text" }, run.expected === null ? h("span", { class: "muted" }, notRecorded) : preview(run.expected)),
+      h("td", { class: "col-text" }, run.input === null ? h("span", { class: "muted" }, notRecorded) : clamp(run.input)),
+      h("td", { class: "col-text output" }, run.status === "error" ? h("span", { class: "muted" }, "–") : clamp(run.output)),
+      h("td", { class: "col-text" }, run.expected === null ? h("span", { class: "muted" }, notRecorded) : clamp(run.expected)),
       evaluators.map((e) => scoreCell(evalOf(run, e.name), e, run)),
       h("td", { class: "col-num" }, num(run.attempts)),
       h("td", { class: "col-num" }, ms(run.latencyMs)),
@@ -259,12 +259,20 @@ export function runsTable(experiment: ReportExperiment): HTMLElement {
       { class: "group", attrs: { "data-example": group.exampleId } },
       h("td", { class: "col-example" }, toggle, h("span", { class: "example-id" }, group.exampleId), h("span", { class: "muted small" }, ` × ${group.runs.length}`)),
       h("td", { class: `col-num${spread > 0 ? " spread" : ""}` }, num(spread)),
-      h("td", { class: "col-text" }, first.input === null ? h("span", { class: "muted" }, notRecorded) : preview(first.input)),
-      h("td", { class: "col-text output" }, outputs.size > 1 ? h("span", { class: "muted" }, `${outputs.size} different outputs`) : preview(first.output)),
-      h("td", { class: "col-text" }, first.expected === null ? h("span", { class: "muted" }, notRecorded) : preview(first.expected)),
+      h("td", { class: "col-text" }, first.input === null ? h("span", { class: "muted" }, notRecorded) : clamp(first.input)),
+      h("td", { class: "col-text output" }, outputs.size > 1 ? h("span", { class: "muted" }, `${outputs.size} different outputs`) : clamp(first.output)),
+      h("td", { class: "col-text" }, first.expected === null ? h("span", { class: "muted" }, notRecorded) : clamp(first.expected)),
       evaluators.map((e) => {
         const s = stats(groupScores(group, e.name));
-        if (!s) return h("td", { class: "score muted" }, "–");
+        if (!s) {
+          const labels = new Map<string, number>();
+          for (const run of group.runs) {
+            const label = evalOf(run, e.name)?.label;
+            if (label !== null && label !== undefined) labels.set(label, (labels.get(label) ?? 0) + 1);
+          }
+          if (labels.size === 0) return h("td", { class: "score muted" }, "–");
+          return h("td", { class: "score" }, [...labels].sort((a, b) => b[1] - a[1]).map(([label, count]) => h("span", { class: "chip" }, `${preview(label, 30)} × ${count}`)));
+        }
         return h("td", { class: "score" }, h("span", { class: "score-value" }, num(s.mean)), h("div", { class: "explanation" }, s.min === s.max ? "all equal" : `${num(s.min)}–${num(s.max)} · σ ${num(s.sd)}`));
       }),
       h("td", { class: "col-num" }, num(group.runs.reduce((a, r) => a + r.attempts, 0))),

@@ -1,6 +1,6 @@
 /** Pieces the runs table and the compare table share: toolbar controls, sortable headers, a pager. */
 import { h } from "./dom.js";
-import { num } from "./format.js";
+import { num, preview } from "./format.js";
 
 export type SortDir = 1 | -1;
 export interface Sort {
@@ -69,4 +69,9 @@ export function compareNullable(a: number | null | undefined, b: number | null |
 export function textBlock(title: string, text: string | null, tone = ""): HTMLElement | null {
   if (text === null || text === "") return null;
   return h("div", { class: `text-block ${tone}` }, h("div", { class: "text-block-title" }, title), h("pre", null, text));
+}
+
+/** A table cell's text: one paragraph, at most three lines; the full text is in the row's details. */
+export function clamp(text: string | null, max = 240): HTMLElement {
+  return h("div", { class: "clamp" }, preview(text, max));
 }
