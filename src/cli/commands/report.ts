@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { configuredSecrets } from "../../record/redact.js";
 import { writeFileAtomic } from "../../sinks/junit/write.js";
 import { reportComparison, reportData, reportExperiment, sourceOfStored } from "../../sinks/html-report/data.js";
 import { DEFAULT_REPORT_PATH } from "../../sinks/html-report/path.js";
@@ -38,14 +39,15 @@ export const reportCommand: CliCommand = {
           for (const ref of refs) stored.push(await resolveExperiment(store, ref));
         }
         const [candidate, baseline] = stored;
-        const comparison = stored.length === 2 && candidate && baseline ? reportComparison(candidate, baseline) : null;
+        // Two experiments named on the command line are compared; the latest of two names are not.
+        const comparison = refs.length === 2 && candidate && baseline ? reportComparison(candidate, baseline) : null;
         const data = reportData(
           stored.map((s) => reportExperiment(sourceOfStored(s))),
           comparison,
           packageVersion(),
         );
         const out = resolve(context.cwd, options.out);
-        await writeFileAtomic(out, await renderReport(data), "HTML report");
+        await writeFileAtomic(out, await renderReport(data, configuredSecrets(context.env)), "HTML report");
         const runs = stored.reduce((n, s) => n + s.runs.length, 0);
         const what = comparison ? `${candidate!.experiment.name} (${candidate!.experiment.id}) compared with ${baseline!.experiment.name} (${baseline!.experiment.id})` : `${stored.length} experiment${stored.length === 1 ? "" : "s"}, ${runs} runs`;
         context.io.stdout.write(`Wrote ${out}: ${what}.\n`);

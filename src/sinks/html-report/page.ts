@@ -10,6 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { configuredSecrets, redactSecrets } from "../../record/redact.js";
 import type { ReportData } from "./model.js";
 
 /** Where `npm run build` puts the page's bundle, next to this module in `dist/`. */
@@ -94,7 +95,11 @@ function titleOf(data: ReportData): string {
   return `${data.experiments.length} experiments · vitest-experiments`;
 }
 
-/** The whole page for `data`, with the built assets. */
-export async function renderReport(data: ReportData): Promise<string> {
-  return renderPage(data, await pageAssets());
+/**
+ * The whole page for `data`, with the built assets. Runs were redacted when they were recorded;
+ * examples (inputs, expected outputs) are the user's dataset and are redacted here, so no
+ * configured credential reaches a page that is published as a CI artifact.
+ */
+export async function renderReport(data: ReportData, secrets: readonly string[] = configuredSecrets()): Promise<string> {
+  return renderPage(redactSecrets(data, secrets), await pageAssets());
 }
