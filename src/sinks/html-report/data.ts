@@ -158,7 +158,11 @@ export function reportComparison(candidate: StoredExperiment, baseline: StoredEx
   const improved = new Map(comparison.improved.map((c) => [c.key, c] as const));
   const added = new Set(comparison.onlyInCurrent);
   const removed = new Set(comparison.onlyInBaseline);
-  const evaluatorNames = comparison.evaluators.map((e) => e.evaluator);
+  // Label-only evaluators have no score to move (their "mean" is only failed tasks' zeros): left out.
+  const scored = new Set<string>();
+  for (const stored of [candidate, baseline]) for (const run of stored.runs) for (const e of run.evaluations) if (e.score !== null) scored.add(e.name);
+  const deltas = comparison.evaluators.filter((e) => scored.has(e.evaluator));
+  const evaluatorNames = deltas.map((e) => e.evaluator);
   const examples = examplesFromEvents(candidate.events) ?? examplesFromEvents(baseline.events);
 
   const outputsOf = (stored: StoredExperiment) => {
@@ -204,7 +208,7 @@ export function reportComparison(candidate: StoredExperiment, baseline: StoredEx
   return {
     candidateId: experiment.id,
     baselineId: baseline.experiment.id,
-    evaluators: comparison.evaluators,
+    evaluators: deltas,
     counts,
     rows: rows.map(({ index: _index, ...row }) => row),
   };

@@ -113,6 +113,7 @@ function rowsTable(comparison: ReportComparison): HTMLElement {
       pager(list.length, state.page, state.size, (page) => {
         state.page = page;
         render();
+        if (root.getBoundingClientRect().top < 0) root.scrollIntoView();
       }),
     );
   }

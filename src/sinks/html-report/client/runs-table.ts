@@ -21,6 +21,11 @@ function evalOf(run: ReportRun, name: string): ReportEvaluation | undefined {
   return run.evaluations.find((e) => e.name === name);
 }
 
+function verdictText(e: ReportEvaluation): string {
+  if (e.error !== null) return "error";
+  return [e.score === null ? null : num(e.score), e.label].filter((x) => x !== null).join(" · ") || "no score";
+}
+
 function scoreCell(evaluation: ReportEvaluation | undefined, evaluator: ReportEvaluator, run: ReportRun): HTMLTableCellElement {
   if (run.status === "error") return h("td", { class: "score muted" }, "–");
   if (!evaluation) return h("td", { class: "score muted" }, "–");
@@ -29,7 +34,7 @@ function scoreCell(evaluation: ReportEvaluation | undefined, evaluator: ReportEv
   return h(
     "td",
     { class: `score ${tone}` },
-    h("span", { class: "score-value" }, evaluation.score === null ? "–" : num(evaluation.score)),
+    evaluation.score !== null ? h("span", { class: "score-value" }, num(evaluation.score)) : evaluation.label === null ? h("span", { class: "muted" }, "–") : null,
     evaluation.label !== null ? h("span", { class: "chip" }, preview(evaluation.label, 40)) : null,
     evaluation.explanation !== null ? h("div", { class: "explanation" }, preview(evaluation.explanation, 140)) : null,
   );
@@ -233,10 +238,12 @@ export function runsTable(experiment: ReportExperiment): HTMLElement {
       textBlock("Expected", run.expected),
       textBlock("Output", run.output),
       textBlock("Error", run.error, "bad"),
-      run.evaluations.map((e) =>
-        textBlock(`${e.name}: ${e.error !== null ? "error" : [e.score === null ? null : num(e.score), e.label].filter((x) => x !== null).join(" · ") || "no score"}`, e.error ?? e.explanation ?? "(no explanation)", e.error !== null ? "bad" : ""),
+      run.evaluations.filter((e) => e.error !== null || e.explanation !== null).map((e) => textBlock(`${e.name}: ${verdictText(e)}`, e.error ?? e.explanation, e.error !== null ? "bad" : "")),
+      h(
+        "p",
+        { class: "muted small details-facts" },
+        [...run.evaluations.filter((e) => e.error === null && e.explanation === null).map((e) => `${e.name}: ${verdictText(e)}`), plural(run.attempts, "attempt"), ms(run.latencyMs)].join(" · "),
       ),
-      h("p", { class: "muted small" }, `${plural(run.attempts, "attempt")} · ${ms(run.latencyMs)}`),
     );
   }
 
@@ -305,6 +312,8 @@ export function runsTable(experiment: ReportExperiment): HTMLElement {
       pager(total, state.page, state.size, (page) => {
         state.page = page;
         render();
+        // A new page starts at its first row, wherever the pager that asked for it was.
+        if (root.getBoundingClientRect().top < 0) root.scrollIntoView();
       }),
     );
   }
