@@ -65,11 +65,11 @@ export interface RanExperiment {
  * or gate (read `result.status`), only for a declaration error.
  */
 export async function runExperiment<I = any, O = any, E = any>(options: RunExperimentOptions<I, O, E>): Promise<RanExperiment> {
-  const { experimentName, sinks: extraSinks = [], root = process.cwd(), junit = false, storeDir, colors, stepSummary = false, phoenix, arize, tracing, ...experimentOptions } = options;
+  const { experimentName, sinks: extraSinks = [], root = process.cwd(), junit = false, storeDir, colors, stepSummary = false, phoenix, arize, tracing, report, ...experimentOptions } = options;
   const prepared = await prepareExperiment(experimentName, experimentOptions, { root, nameOptional: true });
   const { descriptor, examples } = prepared;
   const output = { log: (t: string) => console.log(t), warn: (t: string) => console.warn(t) };
-  const defaultSinks = createDefaultSinks({ junit, stepSummary, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}), ...(phoenix !== undefined ? { phoenix } : {}), ...(arize !== undefined ? { arize } : {}) }, { output, root });
+  const defaultSinks = createDefaultSinks({ junit, stepSummary, ...(storeDir !== undefined ? { storeDir } : {}), ...(colors !== undefined ? { colors } : {}), ...(phoenix !== undefined ? { phoenix } : {}), ...(arize !== undefined ? { arize } : {}), ...(report !== undefined ? { report } : {}) }, { output, root });
   const sinks = composeSinks([...defaultSinks, ...extraSinks], output);
   const traces = await startRunTracing({ prepared, phoenixSink: findPhoenixSink(defaultSinks), phoenix, tracing, output });
   await sinks.experimentStarted(descriptor, examples);

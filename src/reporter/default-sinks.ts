@@ -11,6 +11,7 @@ import { createArizeSink } from "../sinks/arize-sink.js";
 import { ArizeClient } from "../arize/client.js";
 import { resolveArizeConfig, type ArizeConfigOptions } from "../arize/config.js";
 import { createSummarySink } from "../sinks/terminal/summary-sink.js";
+import { createHtmlReportSink, resolveReportPath } from "../sinks/html-report/index.js";
 import { createPalette } from "../sinks/terminal/palette.js";
 import type { ExperimentDescriptor, ExperimentResult } from "../record/types.js";
 import type { ExperimentSink, SinkOutput } from "../sinks/types.js";
@@ -27,6 +28,8 @@ export interface SinkOptions {
   phoenix?: PhoenixConfigOptions | false;
   /** Arize AX; `false` never uploads. Default: `ARIZE_API_KEY`, `ARIZE_SPACE_ID`, `ARIZE_BASE_URL`. */
   arize?: ArizeConfigOptions | false;
+  /** HTML report path; `true` for `reports/experiments.html`; `false` for none. Default: `VITEST_EXPERIMENTS_REPORT`, else none. */
+  report?: string | boolean;
   /** Colours in the summary; default: detected from the terminal (NO_COLOR, FORCE_COLOR, TTY). */
   colors?: boolean;
 }
@@ -67,6 +70,8 @@ export function createDefaultSinks(options: SinkOptions, context: SinkContext): 
   );
   const junit = resolveJUnitPath({ option: options.junit, env, root: context.root });
   if (junit) sinks.push(createJUnitSink({ path: junit, projectRoot: context.root }));
+  const report = resolveReportPath({ option: options.report, env, root: context.root });
+  if (report) sinks.push(createHtmlReportSink({ path: report }));
   const stepSummary = options.stepSummary === false ? undefined : (options.stepSummary ?? stepSummaryPathFromEnv(env));
   if (stepSummary) {
     sinks.push(createStepSummarySink({ path: stepSummary, baselineFor: stepSummaryComparison, linkFor: (result) => linkFor(result.experiment) }));

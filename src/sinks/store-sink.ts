@@ -2,6 +2,13 @@ import type { ExperimentDescriptor, ExperimentResult, RunRecord } from "../recor
 import { StoreError } from "../store/errors.js";
 import type { ExperimentStore } from "../store/types.js";
 import type { ExperimentSink } from "./types.js";
+import type { Example } from "../datasets/types.js";
+import type { StoreEvent } from "../store/types.js";
+
+/** The store event that keeps the examples an experiment ran (read back by the HTML report). */
+export function examplesEvent(examples: readonly Example[]): StoreEvent {
+  return { type: "examples", examples: examples.map(({ id, input, expected, metadata }) => ({ id, input, expected, metadata })) };
+}
 
 /**
  * Streams experiments into the local store as runs finish. Dry runs write nothing.
@@ -37,9 +44,11 @@ export function createStoreSink(store: ExperimentStore): ExperimentSink {
   return {
     name: "store",
 
-    experimentStarted(experiment: ExperimentDescriptor): Promise<void> | void {
+    experimentStarted(experiment: ExperimentDescriptor, examples: readonly Example[] = []): Promise<void> | void {
       if (experiment.dryRun !== null) return;
-      const start = store.startExperiment(experiment);
+      // The examples go in with the header, so a report made later from the store shows each
+      // run's input and expected output (runs carry only the example id).
+      const start = store.startExperiment(experiment).then(() => (examples.length > 0 ? store.appendEvent(experiment.id, examplesEvent(examples)) : undefined));
       opened.set(
         experiment.id,
         start.then(

@@ -222,6 +222,25 @@ function judge(before: number, after: number | null, bar: number | undefined, di
   return (direction === "minimize" ? after > before : after < before) ? "worse" : "better";
 }
 
+/** One run key of a comparison: each evaluator's score in the baseline and now (null: not run there). */
+export interface SideBySideRow {
+  key: string;
+  before: Record<string, number> | null;
+  after: Record<string, number> | null;
+}
+
+/**
+ * Every run key of the current experiment, then those only the baseline ran, with both sides'
+ * scores: what `compare` prints and the HTML report's compare view shows.
+ */
+export function sideBySide(experiment: ExperimentDescriptor, runs: readonly RunRecord[], comparison: BaselineComparison): SideBySideRow[] {
+  const now = perRunScores(experiment, runs);
+  // A failed task has no scores of its own to show; the aggregates' 0 is shown as such in `runs`.
+  for (const run of runs) if (run.status === "error") now[runKey(run.exampleId, run.repetition, experiment.repetitions)] = {};
+  const keys = [...Object.keys(now), ...comparison.onlyInBaseline];
+  return keys.map((key) => ({ key, before: comparison.baseline.perExample[key] ?? null, after: now[key] ?? null }));
+}
+
 export interface PreviousExperiment {
   summary: StoredExperimentSummary;
   /** Mean score per evaluator, as that experiment's summary showed it. */

@@ -12,6 +12,8 @@ export {
   formatMovement,
   formatDelta,
   sameDataset,
+  sideBySide,
+  type SideBySideRow,
   type Baseline,
   type BaselineComparison,
   type EvaluatorDelta,

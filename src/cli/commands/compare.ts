@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { formatNumber } from "../../record/gates.js";
-import { baselineFromStored, compareToBaseline, describeBaseline, formatDelta, resolveBaseline, type Baseline, type BaselineComparison } from "../../store/baselines.js";
-import { excludesFailedTasks, perRunScores, runKey } from "../../store/run-scores.js";
+import { baselineFromStored, compareToBaseline, describeBaseline, formatDelta, resolveBaseline, sideBySide, type Baseline, type BaselineComparison, type SideBySideRow } from "../../store/baselines.js";
+import { excludesFailedTasks } from "../../store/run-scores.js";
 import type { JsonlStoredExperiment } from "../../store/jsonl-store.js";
 import type { CliCommand } from "../command.js";
 import { CliError, projectRoot, storeFor } from "../context.js";
@@ -42,7 +42,7 @@ export const compareCommand: CliCommand = {
           repetitions: experiment.repetitions,
           excludeFailedTasks: excludesFailedTasks(experiment),
         });
-        const examples = sideBySide(current, comparison);
+        const examples = sideBySide(current.experiment, current.runs, comparison);
         if (options.json) {
           context.io.stdout.write(`${JSON.stringify({ experiment: { id: experiment.id, name: experiment.name }, against: label, ...comparison, examples }, null, 2)}\n`);
           return;
@@ -52,21 +52,7 @@ export const compareCommand: CliCommand = {
   },
 };
 
-interface ExampleRow {
-  key: string;
-  before: Record<string, number> | null;
-  after: Record<string, number> | null;
-}
-
-function sideBySide(current: JsonlStoredExperiment, comparison: BaselineComparison): ExampleRow[] {
-  const now = perRunScores(current.experiment, current.runs);
-  // A failed task has no scores of its own to show; the aggregates' 0 is shown as such in `runs`.
-  for (const run of current.runs) if (run.status === "error") now[runKey(run.exampleId, run.repetition, current.experiment.repetitions)] = {};
-  const keys = [...Object.keys(now), ...comparison.onlyInBaseline];
-  return keys.map((key) => ({ key, before: comparison.baseline.perExample[key] ?? null, after: now[key] ?? null }));
-}
-
-function renderComparison(current: JsonlStoredExperiment, label: string, comparison: BaselineComparison, examples: ExampleRow[]): string {
+function renderComparison(current: JsonlStoredExperiment, label: string, comparison: BaselineComparison, examples: SideBySideRow[]): string {
   const { experiment } = current;
   const n = (v: number | null | undefined) => (v === null || v === undefined ? "n/a" : formatNumber(v));
   const out: string[] = [`${cell(experiment.name, 80)} (${experiment.id}) against ${label}`, ""];
@@ -80,7 +66,7 @@ function renderComparison(current: JsonlStoredExperiment, label: string, compari
   const regressed = new Set(comparison.regressed.map((c) => c.key));
   const improved = new Set(comparison.improved.map((c) => c.key));
   const evaluators = comparison.evaluators.map((e) => e.evaluator);
-  const scoreCell = (row: ExampleRow, evaluator: string) => {
+  const scoreCell = (row: SideBySideRow, evaluator: string) => {
     const before = row.before?.[evaluator];
     const after = row.after?.[evaluator];
     if (before === undefined && after === undefined) return "";
