@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { PROVIDE_KEY, type ProvidedSettings } from "./provided.js";
 import type { Plugin } from "vite";
 import type { TestProjectInlineConfiguration } from "vitest/config";
+import type { VitestPluginContext } from "vitest/node";
 import { ExperimentsReporter, type ExperimentsReporterOptions } from "../reporter/experiments-reporter.js";
 
 export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
@@ -50,10 +51,10 @@ export function experimentsProject(options: ExperimentsProjectOptions = {}): Tes
 export function experimentsReporterPlugin(options: ExperimentsReporterOptions = {}): Plugin {
   return {
     name: "vitest-experiments:reporter",
-    configureVitest({ vitest }: { vitest: { config: { reporters: unknown[] } } }) {
+    configureVitest({ vitest }: VitestPluginContext) {
       const reporters = vitest.config.reporters;
       if (reporters.some((r) => ExperimentsReporter.isExperimentsReporter(r))) return;
       reporters.push(new ExperimentsReporter(options));
     },
-  } as Plugin;
+  };
 }
