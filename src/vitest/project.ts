@@ -4,6 +4,7 @@ import type { Plugin } from "vite";
 import type { TestProjectInlineConfiguration } from "vitest/config";
 import type { VitestPluginContext } from "vitest/node";
 import { ExperimentsReporter, type ExperimentsReporterOptions } from "../reporter/experiments-reporter.js";
+import { enforceSupportedVersions } from "./supported.js";
 
 export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
   /** Project name, for `vitest --project <name>`. Default `evals`. */
@@ -19,6 +20,9 @@ export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
  * timeouts and concurrency to the engine, and registers the reporter itself.
  */
 export function experimentsProject(options: ExperimentsProjectOptions = {}): TestProjectInlineConfiguration {
+  // Called while Vitest loads the config: the first place to stop an unsupported Vitest or Node
+  // with one message, before its workers fail to load the runner.
+  enforceSupportedVersions();
   const { name = "evals", include = ["**/*.eval.{ts,mts,js,mjs}"], exclude, ...reporterOptions } = options;
   return {
     plugins: [experimentsReporterPlugin(reporterOptions)],
@@ -49,6 +53,7 @@ export function experimentsProject(options: ExperimentsProjectOptions = {}): Tes
  * uploads never silently stop because someone chose `--reporter=dot`.
  */
 export function experimentsReporterPlugin(options: ExperimentsReporterOptions = {}): Plugin {
+  enforceSupportedVersions();
   return {
     name: "vitest-experiments:reporter",
     configureVitest({ vitest }: VitestPluginContext) {
