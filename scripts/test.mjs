@@ -2,7 +2,8 @@
 // The README's test command (`npm test`): builds the package, makes sure what the tests need is
 // installed (each `scripts/prerequisites/*.mjs` installs one thing into a cache the machine keeps,
 // and is quick when it is already there), then runs the unit and end-to-end suites with the
-// installed tools announced to the tests through environment variables.
+// installed tools announced to the tests through environment variables, and last the
+// compatibility matrix (scripts/matrix.mjs: the end-to-end suite on Node 22 and 24 with Vitest 5).
 //
 // Outside CI a prerequisite that cannot be installed is a warning and the tests that need it skip
 // saying why; with CI set it fails the run, so CI can never pass without the real components.
@@ -48,5 +49,10 @@ for (const [key, value] of Object.entries(env)) console.log(`  ${key}=${value}`)
 
 step("unit and end-to-end suites");
 run(join(root, "node_modules/.bin/vitest"), ["run", "--project", "unit", "--project", "e2e"], env);
+
+step("compatibility matrix (scripts/matrix.mjs)");
+const { runMatrix } = await import(pathToFileURL(join(root, "scripts/matrix.mjs")).href);
+const matrix = await runMatrix({ env, ci, log: (line) => console.log(`  ${line}`) });
+if (matrix.some((result) => result.status === "failed")) process.exit(1);
 
 step(`done in ${((Date.now() - started) / 1000).toFixed(0)}s`);

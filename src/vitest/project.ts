@@ -4,7 +4,9 @@ import type { ShardSpec } from "../record/shard.js";
 import { PROVIDE_KEY, type ProvidedSettings } from "./provided.js";
 import type { Plugin } from "vite";
 import type { TestProjectInlineConfiguration } from "vitest/config";
+import type { VitestPluginContext } from "vitest/node";
 import { ExperimentsReporter, type ExperimentsReporterOptions } from "../reporter/experiments-reporter.js";
+import { enforceSupportedVersions } from "./supported.js";
 
 export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
   /** Project name, for `vitest --project <name>`. Default `evals`. */
@@ -27,6 +29,9 @@ export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
  * timeouts and concurrency to the engine, and registers the reporter itself.
  */
 export function experimentsProject(options: ExperimentsProjectOptions = {}): TestProjectInlineConfiguration {
+  // Called while Vitest loads the config: the first place to stop an unsupported Vitest or Node
+  // with one message, before its workers fail to load the runner.
+  enforceSupportedVersions();
   const { name = "evals", include = ["**/*.eval.{ts,mts,js,mjs}"], exclude, shard: shardOption, ...reporterOptions } = options;
   // Checked here, once, in the main process: a bad value stops the run before any file is collected.
   const shard = resolveShard(shardOption);
@@ -60,14 +65,15 @@ export function experimentsProject(options: ExperimentsProjectOptions = {}): Tes
  * uploads never silently stop because someone chose `--reporter=dot`.
  */
 export function experimentsReporterPlugin(options: ExperimentsReporterOptions = {}): Plugin {
+  enforceSupportedVersions();
   return {
     name: "vitest-experiments:reporter",
-    configureVitest({ vitest }: { vitest: { config: { reporters: unknown[] } } }) {
+    configureVitest({ vitest }: VitestPluginContext) {
       const reporters = vitest.config.reporters;
       if (reporters.some((r) => ExperimentsReporter.isExperimentsReporter(r))) return;
       reporters.push(new ExperimentsReporter(options));
     },
-  } as Plugin;
+  };
 }
 
 /**

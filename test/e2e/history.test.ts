@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { createFixtureProject, REPO_ROOT } from "../support/fixture-project.js";
+import { createFixtureProject, E2E_TARGET, VITEST_BIN } from "../support/fixture-project.js";
 
 const evalFile = (correct: number) => `import { experiment } from "vitest-experiments";
 const examples = Array.from({ length: 10 }, (_, i) => ({ id: "q" + i, input: i, output: i }));
@@ -51,7 +51,7 @@ describe("baselines and history", () => {
 
   test("watch mode shows how each mean moved since the previous run", async () => {
     const project = await createFixtureProject({ "evals/history.eval.ts": evalFile(6) });
-    const child = spawn(process.execPath, [join(REPO_ROOT, "node_modules/vitest/vitest.mjs"), "--watch", "--project", "evals"], {
+    const child = spawn(E2E_TARGET.node, [VITEST_BIN, "--watch", "--project", "evals"], {
       cwd: project.dir,
       env: { ...process.env, CI: "", NO_COLOR: "1", VITEST_EXPERIMENTS_DIR: "store" },
       stdio: ["pipe", "pipe", "pipe"],

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { createFixtureProject, REPO_ROOT, runNode, type FixtureProject } from "../support/fixture-project.js";
+import { createFixtureProject, PACKAGE_CLI as CLI, runNode, type FixtureProject } from "../support/fixture-project.js";
 import { startFakePhoenix, type FakePhoenix, type FakePhoenixOptions } from "../support/fake-phoenix/index.js";
 
 /**
@@ -10,7 +10,6 @@ import { startFakePhoenix, type FakePhoenix, type FakePhoenixOptions } from "../
  */
 
 const API_KEY = "px-secret-key-0123456789";
-const CLI = join(REPO_ROOT, "dist/cli.js");
 
 const EVAL = (options = "") => `import { experiment } from "vitest-experiments";
 

@@ -4,9 +4,27 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The repository root: fixture projects import the package from its built `dist/`. */
+/** The repository root (fixture projects are made under its `test/.tmp/`). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const VITEST_BIN = join(REPO_ROOT, "node_modules/vitest/vitest.mjs");
+
+/**
+ * What the fixture projects run on. By default this repository's own: the built package (`dist/`),
+ * its `vitest` and the Node running the tests. The compatibility matrix (scripts/matrix.mjs) points
+ * the same test files at another configuration: the packed tarball installed into a fresh project
+ * with another Vitest, run by another Node binary.
+ */
+export const E2E_TARGET = {
+  /** The Node binary that runs `vitest` and the CLI in fixture projects. */
+  node: process.env.VITEST_EXPERIMENTS_E2E_NODE || process.execPath,
+  /** The `vitest` package linked into fixture projects. */
+  vitestDir: process.env.VITEST_EXPERIMENTS_E2E_VITEST || join(REPO_ROOT, "node_modules/vitest"),
+  /** The `vitest-experiments` package linked into fixture projects. */
+  packageDir: process.env.VITEST_EXPERIMENTS_E2E_PACKAGE || REPO_ROOT,
+};
+/** The `vitest` binary fixture projects run. */
+export const VITEST_BIN = join(E2E_TARGET.vitestDir, "vitest.mjs");
+/** The package's own CLI (`vitest-experiments`). */
+export const PACKAGE_CLI = join(E2E_TARGET.packageDir, "dist/cli.js");
 
 const DEFAULT_CONFIG = `import { defineConfig } from "vitest/config";
 import { experimentsProject } from "vitest-experiments/config";
@@ -31,16 +49,16 @@ export interface VitestRun {
 }
 
 /**
- * A throwaway project on disk with `vitest-experiments` and `vitest` linked from this repository,
- * as a user's project would have them installed.
+ * A throwaway project on disk with `vitest-experiments` and `vitest` linked from `E2E_TARGET`
+ * (this repository by default), as a user's project would have them installed.
  */
 export async function createFixtureProject(files: Record<string, string>): Promise<FixtureProject> {
   const base = join(REPO_ROOT, "test/.tmp");
   await mkdir(base, { recursive: true });
   const dir = await mkdtemp(join(base, "project-"));
   await mkdir(join(dir, "node_modules"), { recursive: true });
-  await symlink(REPO_ROOT, join(dir, "node_modules/vitest-experiments"), "dir");
-  await symlink(join(REPO_ROOT, "node_modules/vitest"), join(dir, "node_modules/vitest"), "dir");
+  await symlink(E2E_TARGET.packageDir, join(dir, "node_modules/vitest-experiments"), "dir");
+  await symlink(E2E_TARGET.vitestDir, join(dir, "node_modules/vitest"), "dir");
   const project: FixtureProject = {
     dir,
     async write(path, content) {
@@ -64,11 +82,12 @@ export function runVitest(
   return runNode([VITEST_BIN, ...args], cwd, env, timeoutMs);
 }
 
+/** Runs `E2E_TARGET.node` with the arguments. */
 export function runNode(args: string[], cwd: string, env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Promise<VitestRun> {
   return new Promise((resolvePromise, reject) => {
     const childEnv: Record<string, string | undefined> = { ...process.env, CI: "", GITHUB_STEP_SUMMARY: "", NO_COLOR: "1", FORCE_COLOR: "0", VITEST: undefined, VITEST_MODE: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, ...env };
     for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
-    const child = spawn(process.execPath, args, { cwd, env: childEnv as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(E2E_TARGET.node, args, { cwd, env: childEnv as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

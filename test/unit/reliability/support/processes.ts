@@ -6,9 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { REPO_ROOT, type VitestRun } from "../../../support/fixture-project.js";
-
-const VITEST_BIN = join(REPO_ROOT, "node_modules/vitest/vitest.mjs");
+import { E2E_TARGET, VITEST_BIN, type VitestRun } from "../../../support/fixture-project.js";
 
 export interface LiveVitest {
   child: ChildProcess;
@@ -18,7 +16,7 @@ export interface LiveVitest {
   exited: Promise<VitestRun>;
 }
 
-/** Starts the real vitest binary in `cwd` and hands back the live process. */
+/** Starts the real vitest binary in `cwd` (the one `E2E_TARGET` names, on its Node) and hands back the live process. */
 export function startVitest(cwd: string, args: string[], env: Record<string, string | undefined> = {}, killAfterMs = 150_000): LiveVitest {
   const childEnv: Record<string, string | undefined> = {
     ...process.env,
@@ -33,7 +31,7 @@ export function startVitest(cwd: string, args: string[], env: Record<string, str
     ...env,
   };
   for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
-  const child = spawn(process.execPath, [VITEST_BIN, ...args], { cwd, env: childEnv as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(E2E_TARGET.node, [VITEST_BIN, ...args], { cwd, env: childEnv as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
