@@ -39,8 +39,8 @@ describe("fake Phoenix server", () => {
   it("answers with Phoenix's version header, GlobalIDs and 200 on create", async () => {
     server = await startFakePhoenix();
     const version = await call("GET", "/arize_phoenix_version");
-    expect(version.body).toBe("20.3.0");
-    expect(version.headers.get("x-phoenix-server-version")).toBe("20.3.0");
+    expect(version.body).toBe("20.26.1");
+    expect(version.headers.get("x-phoenix-server-version")).toBe("20.26.1");
     const { datasetId, examples, experiment } = await seedExperiment();
     expect(datasetId).toBe("RGF0YXNldDox");
     expect(examples.map((e: { id: string }) => e.id)).toEqual(["a", "b", "c"]);
