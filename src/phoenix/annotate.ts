@@ -6,6 +6,7 @@ import type { PhoenixClient } from "./client.js";
 import type { EvaluationsEvent } from "./evaluate-experiment.js";
 import { ledgerFrom } from "./ledger.js";
 import { LogExperimentError, type RunRow } from "./runs-file.js";
+import { phoenixEvaluationName } from "./payloads.js";
 
 /**
  * Arize's `annotate_runs`: evaluations (human labels, scores from elsewhere) upserted on the runs
@@ -140,7 +141,7 @@ export async function annotateRuns(
       limit(() =>
         client.upsertEvaluation({
           experiment_run_id: runId,
-          name: annotation.name,
+          name: phoenixEvaluationName(annotation.name),
           annotator_kind: annotation.kind ?? "HUMAN",
           start_time: now,
           end_time: now,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { fromGlobalId, toGlobalId } from "../../../src/phoenix/ids.js";
 import type { CreateExperimentBody, CreateRunBody, UploadDatasetBody, UpsertEvaluationBody } from "../../../src/phoenix/api-types.js";
+import { FAKE_PHOENIX_VERSION } from "./version.js";
 import {
   contentHash,
   type DatasetRow,
@@ -42,8 +43,16 @@ export function handle(state: FakePhoenixState, request: FakeRequest): FakeRespo
     if (candidate.method !== request.method) continue;
     return candidate.handler(state, request, match.slice(1).map(decodeURIComponent));
   }
-  return pathMatched ? { status: 405, body: "Method Not Allowed" } : { status: 404, body: "Not Found" };
+  if (pathMatched) return { status: 405, body: "Method Not Allowed" };
+  // Phoenix serves its web app for any other GET (a 200 HTML page, even under /v1/), and 405 otherwise.
+  return request.method === "GET" ? { status: 200, body: new HtmlPage(APP_PAGE) } : { status: 405, body: "Method Not Allowed" };
 }
+
+/** A body sent as text/html. */
+export class HtmlPage {
+  constructor(readonly html: string) {}
+}
+const APP_PAGE = "<!DOCTYPE html>\n<html>\n  <head>\n    <title>Phoenix</title>\n  </head>\n  <body><div id=\"root\"></div></body>\n</html>\n";
 
 // ---- helpers ----
 
@@ -107,7 +116,7 @@ function isObject(value: unknown): value is JsonObject {
 
 route("GET", /^\/healthz$/, () => ({ status: 200, body: "OK" }));
 route("GET", /^\/readyz$/, () => ({ status: 200, body: "OK" }));
-route("GET", /^\/arize_phoenix_version$/, () => ({ status: 200, body: "20.3.0" }));
+route("GET", /^\/arize_phoenix_version$/, () => ({ status: 200, body: FAKE_PHOENIX_VERSION }));
 
 // ---- datasets ----
 
@@ -171,10 +180,9 @@ route("GET", /^\/v1\/datasets\/([^/]+)\/examples$/, (state, { query }, [id]) => 
   const splits = query.getAll("split");
   let examples = state.examplesAt(dataset, versionRowId);
   if (splits.length > 0) {
-    const known = new Set(examples.flatMap((e) => e.revision.splits));
-    const unknown = splits.filter((s) => !known.has(s));
-    if (unknown.length > 0) throw new HttpFailure(404, `Dataset split(s) not found: ${unknown.join(", ")}`);
-    examples = examples.filter((e) => e.revision.splits.some((s) => splits.includes(s)));
+    requireSplits(state, splits);
+    // Split membership is not versioned: it is the example's current assignment.
+    examples = examples.filter((e) => e.row.splits.some((s) => splits.includes(s)));
   }
   return {
     status: 200,
@@ -182,13 +190,19 @@ route("GET", /^\/v1\/datasets\/([^/]+)\/examples$/, (state, { query }, [id]) => 
       data: {
         dataset_id: toGlobalId("Dataset", dataset.rowId),
         version_id: toGlobalId("DatasetVersion", versionRowId),
-        ...(splits.length > 0 ? { filtered_splits: splits } : {}),
+        filtered_splits: splits,
         examples: examples.map(({ row, revision }) => state.exampleJson(row, revision)),
       },
     },
   };
 });
 
+
+/** Splits are global by name (shared by every dataset): an unknown name is a 404. */
+function requireSplits(state: FakePhoenixState, splits: readonly string[]): void {
+  const unknown = splits.map((s) => s.trim()).filter((s) => !state.splitNames.has(s));
+  if (unknown.length > 0) throw new HttpFailure(404, `Dataset splits not found: ${unknown.join(", ")}`);
+}
 
 function uploadDataset(state: FakePhoenixState, body: UploadDatasetBody) {
   if (!body.name) throw validationFailure(["body", "name"], "Dataset name must not be empty", body.name);
@@ -231,7 +245,7 @@ function uploadDataset(state: FakePhoenixState, body: UploadDatasetBody) {
     const output = body.outputs?.[index] ?? {};
     const metadata = body.metadata?.[index] ?? {};
     const splitValue = body.splits?.[index] ?? null;
-    const splits = splitValue === null ? [] : Array.isArray(splitValue) ? splitValue : [splitValue];
+    const splits = (splitValue === null ? [] : Array.isArray(splitValue) ? splitValue : [splitValue]).map((s) => s.trim()).filter((s) => s !== "");
     const externalId = externalIds[index] ?? null;
     let row: ExampleRow | undefined;
     if (externalId !== null) {
@@ -249,10 +263,13 @@ function uploadDataset(state: FakePhoenixState, body: UploadDatasetBody) {
     if (row) {
       matched.add(row);
       const live = current.find((e) => e.row === row)?.revision;
-      const same =
-        live &&
-        contentHash(live.input, live.output, live.metadata) === contentHash(input, output, metadata) &&
-        JSON.stringify(live.splits) === JSON.stringify(splits);
+      const same = live && contentHash(live.input, live.output, live.metadata) === contentHash(input, output, metadata);
+      // Splits are assigned to the example itself, not to a version (a change of splits alone
+      // makes no new version): without a `splits` column its assignments stay; with one they are replaced.
+      if (body.splits) {
+        row.splits = splits;
+        for (const name of splits) state.splitNames.add(name);
+      }
       if (same) return;
       updated += live ? 1 : 0;
       created += live ? 0 : 1;
@@ -263,8 +280,14 @@ function uploadDataset(state: FakePhoenixState, body: UploadDatasetBody) {
   });
   const deletions = action === "update" ? current.filter((e) => !matched.has(e.row)).map((e) => e.row) : [];
 
+  for (const name of changes.flatMap((c) => c.splits)) state.splitNames.add(name);
+  for (const row of deletions) row.splits = [];
   if (changes.length === 0 && deletions.length === 0 && latest) {
-    return { dataset_id: toGlobalId("Dataset", dataset.rowId), version_id: toGlobalId("DatasetVersion", latest.rowId), num_created_examples: 0, num_updated_examples: 0, num_deleted_examples: 0 };
+    // Phoenix answers an unchanged upload with the newest version by `created_at`, which SQLite
+    // keeps to the second: there, of the versions made in the newest second, the first one.
+    const second = (v: { createdAt: string }) => v.createdAt.slice(0, 19);
+    const answered = state.database === "sqlite" ? dataset.versions.find((v) => second(v) === second(latest))! : latest;
+    return { dataset_id: toGlobalId("Dataset", dataset.rowId), version_id: toGlobalId("DatasetVersion", answered.rowId), num_created_examples: 0, num_updated_examples: 0, num_deleted_examples: 0 };
   }
   const version = { rowId: state.nextRowId("versions"), description: body.description ?? null, metadata: {}, createdAt: now };
   dataset.versions.push(version);
@@ -272,10 +295,10 @@ function uploadDataset(state: FakePhoenixState, body: UploadDatasetBody) {
   for (const change of changes) {
     let row = change.row;
     if (!row) {
-      row = { rowId: state.nextRowId("examples"), externalId: change.externalId, revisions: [] };
+      row = { rowId: state.nextRowId("examples"), externalId: change.externalId, revisions: [], splits: body.splits ? change.splits : [] };
       dataset.examples.push(row);
     }
-    row.revisions.push({ versionRowId: version.rowId, input: change.input, output: change.output, metadata: change.metadata, splits: change.splits, deleted: false });
+    row.revisions.push({ versionRowId: version.rowId, input: change.input, output: change.output, metadata: change.metadata, deleted: false });
   }
   for (const row of deletions) {
     const last = row.revisions[row.revisions.length - 1]!;
@@ -307,9 +330,10 @@ route("POST", /^\/v1\/datasets\/([^/]+)\/experiments$/, (state, request, [datase
   const repetitions = body.repetitions ?? 1;
   if (repetitions < 1) throw new HttpFailure(500, "Internal Server Error");
   let examples = state.examplesAt(dataset, versionRowId);
-  if (body.splits && body.splits.length > 0) {
-    const splits = body.splits;
-    examples = examples.filter((e) => e.revision.splits.some((s) => splits.includes(s)));
+  if (body.splits) {
+    requireSplits(state, body.splits);
+    const splits = body.splits.map((s) => s.trim());
+    examples = examples.filter((e) => e.row.splits.some((s) => splits.includes(s)));
   }
   const now = state.now();
   const rowId = state.nextRowId("experiments");
@@ -317,7 +341,8 @@ route("POST", /^\/v1\/datasets\/([^/]+)\/experiments$/, (state, request, [datase
     rowId,
     datasetRowId: dataset.rowId,
     versionRowId,
-    name: body.name ?? `${dataset.name.slice(0, 8).replace(/ /g, "-")}-${randomBytes(4).toString("hex")}`,
+    // Phoenix generates a name for a missing or empty one.
+    name: body.name || `${dataset.name.slice(0, 8).replace(/ /g, "-")}-${randomBytes(4).toString("hex")}`,
     description: body.description ?? null,
     metadata: body.metadata ?? {},
     repetitions,
@@ -376,7 +401,7 @@ function removeWhere<T>(rows: T[], predicate: (row: T) => boolean): void {
 route("GET", /^\/v1\/experiments\/([^/]+)\/json$/, (state, _request, [id]) => {
   const experiment = experimentOf(state, id!);
   const runs = state.runs.filter((r) => r.experimentRowId === experiment.rowId).sort((a, b) => a.exampleRowId - b.exampleRowId || a.repetition - b.repetition);
-  if (runs.length === 0) throw new HttpFailure(404, `Experiment ${id} has no runs`);
+  if (runs.length === 0) throw new HttpFailure(404, "Experiment has no runs");
   const dataset = state.datasets.find((d) => d.rowId === experiment.datasetRowId);
   const examples = new Map((dataset ? state.examplesAt(dataset, experiment.versionRowId) : []).map((e) => [e.row.rowId, e.revision]));
   const records = runs.map((run) => {
@@ -511,8 +536,9 @@ route("POST", /^\/v1\/experiment_evaluations$/, (state, request) => {
 });
 
 route("GET", /^\/v1\/experiments\/([^/]+)\/incomplete-evaluations$/, (state, { query }, [experimentId]) => {
-  const names = query.getAll("evaluation_name").filter((n) => n.trim() !== "");
-  if (names.length === 0) throw new HttpFailure(400, "At least one evaluation_name is required");
+  // Phoenix trims and deduplicates the names asked about (it stores names as sent).
+  const names = [...new Set(query.getAll("evaluation_name").map((n) => n.trim()).filter((n) => n !== ""))].sort();
+  if (names.length === 0) throw new HttpFailure(400, "At least one evaluation_name must be provided");
   const experiment = experimentOf(state, experimentId!);
   const dataset = state.datasets.find((d) => d.rowId === experiment.datasetRowId);
   const rows = state.runs

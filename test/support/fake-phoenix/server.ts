@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import { seededRandom } from "../../../src/engine/sampling.js";
 import { loadContract } from "./contract.js";
-import { handle } from "./routes.js";
+import { handle, HtmlPage } from "./routes.js";
 import { FakePhoenixState, HttpFailure, type RequestLogEntry } from "./state.js";
 
 /**
@@ -10,7 +10,8 @@ import { FakePhoenixState, HttpFailure, type RequestLogEntry } from "./state.js"
  * rules, every JSON request body checked against the OpenAPI contract, and deterministic faults.
  */
 
-export const FAKE_PHOENIX_VERSION = "20.3.0";
+import { FAKE_PHOENIX_VERSION } from "./version.js";
+export { FAKE_PHOENIX_VERSION };
 
 export type FaultKind = "unavailable" | "rate-limited" | "reset-before" | "reset-after";
 
@@ -35,6 +36,12 @@ export interface FakePhoenixOptions {
   apiKey?: string;
   faults?: FaultOptions;
   port?: number;
+  /**
+   * The database whose behaviour the fake copies where Phoenix's two differ. `postgres` (the
+   * default, the stricter): a U+0000 anywhere in a request body is a 500 (PostgreSQL stores none).
+   * `sqlite`: it is kept.
+   */
+  database?: "postgres" | "sqlite";
 }
 
 export interface FakePhoenix {
@@ -51,6 +58,7 @@ export interface FakePhoenix {
 
 export async function startFakePhoenix(options: FakePhoenixOptions = {}): Promise<FakePhoenix> {
   const state = new FakePhoenixState();
+  state.database = options.database ?? "postgres";
   const contract = loadContract();
   let faults = options.faults;
   let random = seededRandom(faults?.seed ?? 1);
@@ -83,10 +91,12 @@ export async function startFakePhoenix(options: FakePhoenixOptions = {}): Promis
 
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
-      const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
+      const html = body instanceof HtmlPage;
+      const text = body === undefined ? "" : html ? body.html : typeof body === "string" ? body : JSON.stringify(body);
       res.writeHead(status, {
-        "x-phoenix-server-version": FAKE_PHOENIX_VERSION,
-        ...(body === undefined ? {} : { "content-type": typeof body === "string" ? "text/plain; charset=utf-8" : "application/json" }),
+        // Phoenix's version middleware does not run on its own unhandled errors (500).
+        ...(status === 500 ? {} : { "x-phoenix-server-version": FAKE_PHOENIX_VERSION }),
+        ...(body === undefined ? {} : { "content-type": html ? "text/html; charset=utf-8" : typeof body === "string" ? "text/plain; charset=utf-8" : "application/json" }),
         ...headers,
       });
       res.end(text);
@@ -118,6 +128,10 @@ export async function startFakePhoenix(options: FakePhoenixOptions = {}): Promis
       state.traces.push(bytes);
       return send(200, undefined);
     }
+    if (state.database === "postgres" && /(?<!\\)(?:\\\\)*\\u0000/.test(raw)) {
+      // PostgreSQL refuses U+0000 in text and JSONB; Phoenix does not catch it.
+      return send(500, "Internal Server Error");
+    }
     let body: unknown;
     if (raw.length > 0 && contentType?.startsWith("application/json")) {
       try {
@@ -147,7 +161,7 @@ export async function startFakePhoenix(options: FakePhoenixOptions = {}): Promis
   const server = createServer((req, res) => {
     onRequest(req, res).catch((error: unknown) => {
       if (!res.headersSent) {
-        res.writeHead(500, { "content-type": "text/plain", "x-phoenix-server-version": FAKE_PHOENIX_VERSION });
+        res.writeHead(500, { "content-type": "text/plain" });
         res.end(`fake-phoenix: ${(error as Error).stack ?? String(error)}`);
       }
     });

@@ -15,13 +15,14 @@ export interface ExampleRevision {
   input: JsonObject;
   output: JsonObject;
   metadata: JsonObject;
-  splits: string[];
   deleted: boolean;
 }
 export interface ExampleRow {
   rowId: number;
   externalId: string | null;
   revisions: ExampleRevision[];
+  /** The splits the example is in now: Phoenix does not version split membership. */
+  splits: string[];
 }
 export interface VersionRow {
   rowId: number;
@@ -105,10 +106,14 @@ export function validationFailure(loc: (string | number)[], msg: string, input?:
 }
 
 export class FakePhoenixState {
+  /** Whose behaviour to copy where Phoenix on SQLite and on PostgreSQL differ. */
+  database: "postgres" | "sqlite" = "postgres";
   readonly datasets: DatasetRow[] = [];
   readonly experiments: ExperimentRow[] = [];
   readonly runs: RunRow[] = [];
   readonly evaluations: EvaluationRow[] = [];
+  /** Split names, global across datasets (as Phoenix's dataset_splits table). */
+  readonly splitNames = new Set<string>();
   readonly requests: RequestLogEntry[] = [];
   readonly violations: ContractViolation[] = [];
   /** OTLP/HTTP protobuf export requests to /v1/traces, as received. */

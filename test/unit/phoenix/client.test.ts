@@ -124,7 +124,7 @@ describe("PhoenixClient", () => {
       },
       sleep: () => new Promise((resolve) => setTimeout(resolve, 20)),
     });
-    expect(await c.serverVersion()).toBe("20.3.0");
+    expect(await c.serverVersion()).toBe("20.26.1");
     expect(retries).toBeGreaterThanOrEqual(2);
   });
 

@@ -39,8 +39,8 @@ describe("fake Phoenix server", () => {
   it("answers with Phoenix's version header, GlobalIDs and 200 on create", async () => {
     server = await startFakePhoenix();
     const version = await call("GET", "/arize_phoenix_version");
-    expect(version.body).toBe("20.3.0");
-    expect(version.headers.get("x-phoenix-server-version")).toBe("20.3.0");
+    expect(version.body).toBe("20.26.1");
+    expect(version.headers.get("x-phoenix-server-version")).toBe("20.26.1");
     const { datasetId, examples, experiment } = await seedExperiment();
     expect(datasetId).toBe("RGF0YXNldDox");
     expect(examples.map((e: { id: string }) => e.id)).toEqual(["a", "b", "c"]);
@@ -206,5 +206,62 @@ describe("fake Phoenix server", () => {
     await expect(call("GET", "/healthz")).rejects.toThrow();
     await server.up();
     expect((await call("GET", "/healthz")).status).toBe(200);
+  });
+});
+
+describe("fake Phoenix server where it once differed from Phoenix 20.26.1 (side by side with the real one: test/e2e/real-phoenix/fake-parity.test.ts)", () => {
+  it("serves the web app for an unknown GET and 405 for other unknown requests; its 500s lack the version header", async () => {
+    server = await startFakePhoenix();
+    const page = await call("GET", "/v1/nothing");
+    expect([page.status, page.type, page.headers.get("x-phoenix-server-version")]).toEqual([200, "text/html; charset=utf-8", "20.26.1"]);
+    expect((await call("POST", "/v1/nothing", {})).status).toBe(405);
+    const { experiment, examples } = await seedExperiment();
+    await call("DELETE", `/v1/experiments/${experiment.id}`);
+    const orphan = await call("POST", `/v1/experiments/${experiment.id}/runs`, { dataset_example_id: examples[0].node_id, output: 1, repetition_number: 1, start_time: T0, end_time: T1 });
+    expect([orphan.status, orphan.headers.get("x-phoenix-server-version")]).toEqual([500, null]);
+  });
+
+  it("keeps split assignments when an upload omits the column, replaces them when it sends one, without a new version; splits are global by name", async () => {
+    server = await startFakePhoenix();
+    const upload = (splits?: (string | null)[]) => call("POST", "/v1/datasets/upload?sync=true", { name: "s", action: "update", inputs: [{ q: 1 }, { q: 2 }], example_ids: ["a", "b"], ...(splits ? { splits } : {}) });
+    const { dataset_id, version_id } = (await upload(["test", null])).body.data;
+    const inTest = async () => (await call("GET", `/v1/datasets/${dataset_id}/examples?split=test`)).body.data.examples.map((e: { id: string }) => e.id);
+    expect((await upload()).body.data.version_id).toBe(version_id);
+    expect(await inTest()).toEqual(["a"]);
+    expect((await upload([null, null])).body.data.version_id).toBe(version_id);
+    expect(await inTest()).toEqual([]);
+    expect((await call("GET", `/v1/datasets/${dataset_id}/examples?split=nope`)).body).toBe("Dataset splits not found: nope");
+    expect((await call("POST", `/v1/datasets/${dataset_id}/experiments`, { splits: ["nope"] })).status).toBe(404);
+  });
+
+  it("names an experiment created with an empty name; trims, deduplicates and sorts incomplete-evaluation names", async () => {
+    server = await startFakePhoenix();
+    const { datasetId, experiment, examples } = await seedExperiment();
+    expect((await call("POST", `/v1/datasets/${datasetId}/experiments`, { name: "" })).body.data.name).toMatch(/^qa-[0-9a-f]{8}$/);
+    const run = (await call("POST", `/v1/experiments/${experiment.id}/runs`, { dataset_example_id: examples[0].node_id, output: 1, repetition_number: 1, start_time: T0, end_time: T1 })).body.data;
+    await call("POST", "/v1/experiment_evaluations", { experiment_run_id: run.id, name: " spaced ", annotator_kind: "CODE", start_time: T0, end_time: T1, result: { score: 1 } });
+    const incomplete = await call("GET", `/v1/experiments/${experiment.id}/incomplete-evaluations?evaluation_name=%20spaced%20&evaluation_name=spaced&evaluation_name=other`);
+    expect(incomplete.body.data.map((r: { evaluation_names: string[] }) => r.evaluation_names)).toEqual([["other", "spaced"]]);
+  });
+
+  it("refuses NUL characters with a 500 as PostgreSQL-backed Phoenix does, keeps them as SQLite-backed Phoenix does", async () => {
+    server = await startFakePhoenix();
+    expect((await call("POST", "/v1/datasets/upload?sync=true", { name: "nul", inputs: [{ q: "a\u0000" }] })).status).toBe(500);
+    expect((await call("POST", "/v1/datasets/upload?sync=true", { name: "nul", inputs: [{ q: "a\\u0000" }] })).status).toBe(200);
+    await server.close();
+    server = await startFakePhoenix({ database: "sqlite" });
+    expect((await call("POST", "/v1/datasets/upload?sync=true", { name: "nul", inputs: [{ q: "a\u0000" }] })).status).toBe(200);
+  });
+
+  it("answers an unchanged upload with the first version made in the newest second on SQLite, the newest on PostgreSQL", async () => {
+    for (const database of ["sqlite", "postgres"] as const) {
+      server = await startFakePhoenix({ database });
+      const upload = async (ids: string[]) => (await call("POST", "/v1/datasets/upload?sync=true", { name: "tie", action: "update", inputs: ids.map((q) => ({ q })), example_ids: ids })).body.data.version_id;
+      const first = await upload(["a"]);
+      const second = await upload(["a", "b"]);
+      expect(await upload(["a", "b"])).toBe(database === "sqlite" ? first : second);
+      await server.close();
+      server = undefined;
+    }
   });
 });

@@ -108,6 +108,39 @@ describe("runExperiment() with Phoenix", () => {
     expect(server.state.experiments.map((e) => e.name)).toEqual([spaced.result.experiment.name]);
   });
 
+  it("runs each experiment on a version holding exactly its examples, even when Phoenix answers an unchanged upload with an older version (SQLite, same second)", async () => {
+    const server = await cleanups.fakePhoenix({ database: "sqlite" });
+    quietConsole();
+    const run = (ids: string[]) =>
+      runExperiment({ experimentName: ids.join(""), dataset: { name: "tie", examples: ids.map((id) => ({ id, input: { a: 1, b: 1 }, output: 2 })) }, task, storeDir: false, phoenix: { host: server.url } });
+    await run(["a", "b"]);
+    const second = await run(["a", "b", "c"]);
+    const third = await run(["a", "b", "c"]);
+    expect(third.datasetVersionId).toBe(second.datasetVersionId);
+    const experiment = server.state.experimentJson(server.state.experiments[2]!);
+    expect([experiment.example_count, experiment.missing_run_count]).toEqual([3, 0]);
+  });
+
+  it("refuses a Phoenix older than 15.0.0 before writing anything, once per experiment, and keeps the upload pending", async () => {
+    const { createServer } = await import("node:http");
+    const writes: string[] = [];
+    const old = createServer((req, res) => {
+      if (req.method !== "GET") writes.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { "content-type": "application/json", "x-phoenix-server-version": "14.9.2" });
+      res.end(req.url === "/arize_phoenix_version" ? "14.9.2" : JSON.stringify({ data: [], next_cursor: null }));
+    });
+    await new Promise<void>((resolve) => old.listen(0, "127.0.0.1", resolve));
+    cleanups.add(() => new Promise((resolve) => old.close(resolve)));
+    const written = quietConsole();
+    const host = `http://127.0.0.1:${(old.address() as { port: number }).port}`;
+    const ran = await runExperiment({ experimentName: "arith", dataset, task, storeDir: await cleanups.tempDir("old-phoenix-"), phoenix: { host } });
+    expect(ran.phoenix).toBeUndefined();
+    expect(writes).toEqual([]);
+    const warnings = written.filter((line) => line.includes("14.9.2"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`Phoenix at ${host} is version 14.9.2; vitest-experiments needs Phoenix 15.0.0 or newer`);
+  });
+
   it("keeps the local ids when nothing reached Phoenix (dry run, upload off)", async () => {
     const server = await cleanups.fakePhoenix();
     quietConsole();
