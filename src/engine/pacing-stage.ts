@@ -23,7 +23,7 @@
  * - between `0` and `HOLD_SHARE` refused, the rate holds: that is the target band;
  * - epochs (a second at least) without refusals while the pace was what held attempts back grow
  *   the rate: back towards what the provider last accepted by doubling (TCP's ssthresh), beyond
- *   it by 5%, 10%, 20%, 40%… (convex probing, as CUBIC does after a plateau), so capacity freed
+ *   it by 10%, 20%, 40%, 80%… (convex probing, as CUBIC does after a plateau), so capacity freed
  *   by another client is found again in seconds, not minutes.
  *
  * Every decision looks only at attempts started under the current rate (a regime): outcomes of
@@ -237,7 +237,7 @@ export class PacingStage {
     const from = this.#rate;
     if (this.#mode === "slow-start") return this.#setRate(now, from * SLOW_START_GROWTH, 0, from);
     if (from < 0.9 * this.#threshold) return this.#setRate(now, Math.min(this.#threshold, from * 2), 0, from);
-    this.#setRate(now, from * (1 + Math.min(1, 0.05 * 2 ** this.#quietEpochs)), this.#quietEpochs + 1, from);
+    this.#setRate(now, from * (1 + Math.min(1, 0.1 * 2 ** this.#quietEpochs)), this.#quietEpochs + 1, from);
   }
 
   #setRate(now: number, rate: number, quietEpochs = 0, grewFrom?: number): void {
