@@ -44,6 +44,14 @@ const MIN_SETTLED = 8;
 const SLOW_START_GROWTH = 2;
 /** Shortest slow-start epoch: a token bucket's burst hides an overshoot for a while. */
 const SLOW_START_EPOCH_MS = 500;
+/**
+ * Half-life of the accepted-throughput peak under every cut. A provider that refuses a share of
+ * requests whatever their rate (a quota shared with other clients, a flaky gateway) looks like
+ * a rate limit at every refusal; without a floor, each cut lowers the accepted throughput and the
+ * next cut follows it down into a crawl. A real rate limit R never accepted more than R, so the
+ * floor (half of it) never binds there.
+ */
+const PEAK_HALF_LIFE_MS = 60_000;
 /** A regime in the target band is restarted this often, so its share reflects the present. */
 const REFRESH_MS = 5_000;
 
@@ -89,6 +97,17 @@ export class PacingStage {
   #epoch: Epoch = newEpoch(0);
   /** How long outcomes take to come back (ms): the lag under which a start's outcome is not yet known. */
   #lagMs = 0;
+  /**
+   * Share of attempts the provider refuses whatever the rate, learnt when a cut did not lower the
+   * refused share; added to the band the rate holds in.
+   */
+  #background = 0;
+  /** The rate a cut came from and the refused share it answered, to check the next decision against. */
+  #lastCut: { rate: number; share: number } | undefined;
+  #fruitlessCuts = 0;
+  /** Highest accepted throughput seen at a decision (per second), and when. */
+  #peak = 0;
+  #peakAt = 0;
 
   constructor(minRate: number) {
     this.#minRate = minRate;
@@ -171,7 +190,8 @@ export class PacingStage {
     if (settled < MIN_SETTLED) return;
     const share = refused / settled;
     const span = horizon - regime.startedAt;
-    if (regime.grewFrom !== undefined && span >= EVIDENCE_MS / 4 && share > HOLD_SHARE) {
+    const hold = HOLD_SHARE + this.#background;
+    if (regime.grewFrom !== undefined && span >= EVIDENCE_MS / 4 && share > hold) {
       // A growth step overshot: go back at once (a quarter second of evidence is enough, the rate
       // before the step was known to be good) to what the provider accepted, never below 90% of
       // that good rate, and probe from there.
@@ -184,7 +204,7 @@ export class PacingStage {
     }
     // A sliding window that filled in a burst refuses in clusters: only a cut backed by a whole
     // second of evidence, or by half a second in which most attempts were refused, is safe.
-    if (!((span >= EVIDENCE_MS / 2 && share > 0.5) || (span >= EVIDENCE_MS && share > HOLD_SHARE))) return;
+    if (!((span >= EVIDENCE_MS / 2 && share > Math.max(0.5, hold)) || (span >= EVIDENCE_MS && share > hold))) return;
     if (accepted === 0) {
       // Nothing accepted (another client spent the allowance, a window still full): nothing to
       // measure. Halve and keep doubling back once accepted, as TCP does after a timeout.
@@ -192,13 +212,39 @@ export class PacingStage {
       this.#setRate(now, Math.max(this.#minRate, this.#rate / 2));
       return;
     }
+    if (this.#lastCut !== undefined && this.#rate < this.#lastCut.rate && share >= 0.8 * this.#lastCut.share) {
+      // The last cut did not lower the refused share. Twice in a row: these refusals do not
+      // depend on the rate (a quota shared with other clients, a flaky gateway). Count them as
+      // background and hold; a later second refusing far less than that clears it.
+      if (++this.#fruitlessCuts >= 2) {
+        this.#background = Math.min(0.5, share);
+        this.#lastCut = undefined;
+        this.#fruitlessCuts = 0;
+        this.#mode = "steady";
+        this.#setRate(now, this.#rate);
+        return;
+      }
+    } else this.#fruitlessCuts = 0;
+    this.#lastCut = { rate: this.#rate, share };
     const sendRate = Math.min(this.#rate, (countUpTo(regime.issued, horizon) * 1_000) / span);
     const target = sendRate * (1 - share) * (1 + MARGIN);
     this.#threshold = target;
     this.#mode = "steady";
-    // Never below a quarter of the rate in one step (a half when the evidence is only half a second).
-    const floor = this.#rate / (span >= EVIDENCE_MS ? 4 : 2);
+    // Never below a quarter of the rate in one step (a half when the evidence is only half a
+    // second), nor below half the best throughput the provider accepted recently.
+    const floor = Math.max(this.#rate / (span >= EVIDENCE_MS ? 4 : 2), this.#recordPeak(now, (accepted * 1_000) / span) / 2);
     this.#setRate(now, Math.max(this.#minRate, floor, Math.min(this.#rate, target)));
+  }
+
+  /** Records an accepted throughput; returns the peak, halving every `PEAK_HALF_LIFE_MS`. */
+  #recordPeak(now: number, throughput: number): number {
+    const decayed = this.#peak * 0.5 ** ((now - this.#peakAt) / PEAK_HALF_LIFE_MS);
+    if (throughput >= decayed) {
+      this.#peak = throughput;
+      this.#peakAt = now;
+      return throughput;
+    }
+    return decayed;
   }
 
   /**
@@ -225,7 +271,13 @@ export class PacingStage {
     if (age < epochMs + this.#lagMs) return;
     if (epoch.settled < Math.max(4, epoch.issued / 2)) return;
     this.#epoch = newEpoch(now);
-    if (epoch.refused > 0) {
+    if (this.#background > 0) {
+      // Follow the background share; a second refusing far less than it clears it.
+      if (epoch.settled >= 20 && epoch.refused < (this.#background / 2) * epoch.settled) this.#background = 0;
+      else this.#background = 0.8 * this.#background + 0.2 * (epoch.refused / Math.max(1, epoch.settled));
+    }
+    // An epoch is quiet when nothing (or not clearly more than the background share) was refused.
+    if (epoch.refused > (this.#background > 0 ? 1.5 * this.#background * epoch.settled + 1 : 0)) {
       this.#quietEpochs = 0;
       if (now - this.#regime.startedAt >= REFRESH_MS) this.#setRate(now, this.#rate);
       return;
