@@ -14,8 +14,8 @@
  * Under a concurrency cap K, attempts at levels above K are refused and the ones at or below it
  * are accepted. So once the starts are paced (the pacing stage is out of its unlimited start,
  * where a burst of simultaneous starts against a small token bucket would look exactly like a
- * cap), the stage looks for a level above which refusals dominate while below it nothing is
- * refused, and caps in-flight attempts just under it.
+ * cap) and the pace has held for two latencies, the stage looks for a level above which attempts
+ * are refused far more often than below it, and caps in-flight attempts just under it.
  *
  * A learnt cap is probed upwards one slot at a time after quiet periods while the cap is what
  * holds attempts back (additive increase); a refusal at the probed level takes the slot back at

@@ -21,6 +21,10 @@
  *   a shorter view would mistake one window's tail for the whole picture, and a calendar window's
  *   `Retry-After: 1` at every boundary does not halve anything;
  * - between `0` and `HOLD_SHARE` refused, the rate holds: that is the target band;
+ * - no cut goes below half the best throughput the provider accepted recently, and when two cuts
+ *   in a row did not lower the refused share, the refusals do not depend on the rate (a quota
+ *   shared with other clients, a flaky gateway): that share is held as background, widening the
+ *   band, instead of driving the rate into a crawl;
  * - epochs (a second at least) without refusals while the pace was what held attempts back grow
  *   the rate: back towards what the provider last accepted by doubling (TCP's ssthresh), beyond
  *   it by 10%, 20%, 40%, 80%… (convex probing, as CUBIC does after a plateau), so capacity freed
@@ -145,22 +149,23 @@ export class PacingStage {
 
   /** An attempt starts now; returns the regime its outcome belongs to. */
   issue(now: number): PacingRegime {
+    this.#lastStart = now;
     if (this.#mode === "unlimited") {
+      // Only the last second of starts is kept: an experiment that is never refused keeps nothing.
       this.#recentStarts.push(now);
       while (this.#recentStarts[0]! <= now - 1_000) this.#recentStarts.shift();
-    } else {
-      const interval = 1_000 / this.#rate;
-      // A timer that fired late may catch up by half an interval, never more: no bursts.
-      this.#nextSlot = Math.max(this.#nextSlot, now - interval / 2) + interval;
+      return this.#regime;
     }
-    this.#lastStart = now;
+    const interval = 1_000 / this.#rate;
+    // A timer that fired late may catch up by half an interval, never more: no bursts.
+    this.#nextSlot = Math.max(this.#nextSlot, now - interval / 2) + interval;
     this.#regime.issued.push(now);
     this.#epoch.issued++;
     return this.#regime;
   }
 
   accepted(regime: PacingRegime, startedAt: number): void {
-    if (regime !== this.#regime) return;
+    if (this.#mode === "unlimited" || regime !== this.#regime) return;
     regime.accepted.push(startedAt);
     this.#epoch.settled++;
   }
@@ -263,9 +268,9 @@ export class PacingStage {
     const epoch = this.#epoch;
     // Slow start doubles every half second or four starts, whichever is longer (up to a second:
     // a token bucket's burst, or a one-second window after a slow second, accepts more than the
-    // rate for a while and hides an overshoot from shorter epochs); afterwards an epoch spans a whole second at least, so each one sees a provider's
-    // one-second window whole, refusals at its end included, and a calm stretch inside a window
-    // is not mistaken for room to grow.
+    // rate for a while and hides an overshoot from shorter epochs); afterwards an epoch spans a
+    // whole second at least, so each one sees a provider's one-second window whole, refusals at
+    // its end included, and a calm stretch inside a window is not mistaken for room to grow.
     const epochMs = this.#mode === "slow-start" ? Math.min(1_000, Math.max(SLOW_START_EPOCH_MS, 4_000 / this.#rate)) : Math.max(EVIDENCE_MS, 8_000 / this.#rate);
     const age = now - epoch.startedAt;
     if (age < epochMs + this.#lagMs) return;
