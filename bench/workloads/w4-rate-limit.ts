@@ -217,7 +217,7 @@ export async function runW4(mode: Mode, context: WorkloadContext): Promise<Workl
     notes: [
       "Capacity is R for the three rate limits and cap ÷ mean latency for the concurrency cap. `ok runs ÷ wall ÷ capacity` is the whole experiment, cold start included; the steady share counts the provider's accepted requests from 2 s after the start to the last one. Time to 80% runs from the start until a sliding second first held 80% of capacity (a sliding window accepts a whole window at once, so it reads 0 there).",
       "Refusals are the provider's own count, so they include the openai SDK's hidden retries, which the limiter never sees.",
-      "Sharing: in one process, each experiment's throughput is its runs ÷ the time until it finished; with parallel workers, its accepted requests ÷ the span between its first and last at the provider. `both ÷ capacity` is all runs ÷ the span both took.",
+      "Sharing: with runExperiment(), each experiment's throughput is its runs ÷ the time until it finished; under Vitest, its accepted requests ÷ the span between its first and last at the provider. `both ÷ capacity` is all runs ÷ the span both took.",
       "The machine is shared with other work: refusals and shares move by a few points between runs.",
     ],
     figures,
@@ -301,13 +301,12 @@ async function measureSharing(product: Awaited<ReturnType<typeof loadProduct>>, 
     context.log(`  W4 sharing, one process: ${percent(results.at(-1)!.share)}`);
   }
 
-  {
-    const server = await startRateLimitedServer({ limit: shape, latencyMs: { mean: 50 } });
-    const file = (client: string) => `import { experiment } from "vitest-experiments";
+  const file = (clients: string[]) => `import { experiment } from "vitest-experiments";
 class ProviderError extends Error {
   constructor(status) { super("provider answered " + status); this.status = status; }
 }
-experiment("w4-${client}", {
+${clients.map((client) => experimentSource(client)).join("")}`;
+  const experimentSource = (client: string) => `experiment("w4-${client}", {
   dataset: { name: "w4", examples: Array.from({ length: ${runs} }, (_, i) => ({ id: "${client}" + i, input: i })) },
   task: async ({ signal }) => {
     const response = await fetch(process.env.PROVIDER_URL + "/v1/complete?client=${client}", { signal });
@@ -318,7 +317,10 @@ experiment("w4-${client}", {
   concurrency: ${CONCURRENCY},
 });
 `;
-    const project = createBenchProject("w4-sharing", "experiments", { "evals/a.eval.mjs": file("a"), "evals/b.eval.mjs": file("b") });
+  for (const layout of ["one file", "parallel workers"] as const) {
+    const server = await startRateLimitedServer({ limit: shape, latencyMs: { mean: 50 } });
+    const files: Record<string, string> = layout === "one file" ? { "evals/ab.eval.mjs": file(["a", "b"]) } : { "evals/a.eval.mjs": file(["a"]), "evals/b.eval.mjs": file(["b"]) };
+    const project = createBenchProject(`w4-sharing-${layout.replace(" ", "-")}`, "experiments", files);
     const run = await project.run({ env: { PROVIDER_URL: server.url } });
     const stats = server.stats();
     await server.close();
@@ -327,8 +329,8 @@ experiment("w4-${client}", {
     const first = Math.min(byClient.a?.[0] ?? Number.NaN, byClient.b?.[0] ?? Number.NaN);
     const last = Math.max(byClient.a?.at(-1) ?? Number.NaN, byClient.b?.at(-1) ?? Number.NaN);
     results.push({
-      id: "parallelWorkers",
-      label: "two eval files, parallel Vitest workers",
+      id: layout === "one file" ? "oneFile" : "parallelWorkers",
+      label: layout === "one file" ? "two experiments in one eval file" : "two eval files, parallel Vitest workers",
       wallMs: run.wallMs,
       a: ((byClient.a?.length ?? 0) * 1000) / span(byClient.a),
       b: ((byClient.b?.length ?? 0) * 1000) / span(byClient.b),
@@ -337,7 +339,7 @@ experiment("w4-${client}", {
       refused: stats.refused,
       failed: 2 * runs - stats.accepted,
     });
-    context.log(`  W4 sharing, parallel workers: ${percent(results.at(-1)!.share)}`);
+    context.log(`  W4 sharing, ${layout}: ${percent(results.at(-1)!.share)}`);
   }
   return results;
 }
