@@ -14,8 +14,8 @@
  * Under a concurrency cap K, attempts at levels above K are refused and the ones at or below it
  * are accepted. So once the starts are paced (the pacing stage is out of its unlimited start,
  * where a burst of simultaneous starts against a small token bucket would look exactly like a
- * cap), the stage looks for a level above which refusals dominate while below it nothing is
- * refused, and caps in-flight attempts just under it.
+ * cap) and the pace has held for two latencies, the stage looks for a level above which attempts
+ * are refused far more often than below it, and caps in-flight attempts just under it.
  *
  * A learnt cap is probed upwards one slot at a time after quiet periods while the cap is what
  * holds attempts back (additive increase); a refusal at the probed level takes the slot back at
@@ -23,7 +23,7 @@
  */
 
 /** Refusals above the candidate cap needed before a cap is learnt. */
-const MIN_REFUSED_ABOVE = 3;
+const MIN_REFUSED_ABOVE = 5;
 /** Acceptances at or below the candidate cap needed before a cap is learnt. */
 const MIN_ACCEPTED_BELOW = 4;
 const FIRST_PROBE_MS = 1_000;
@@ -83,20 +83,9 @@ export class ConcurrencyStage {
     if (level > this.#cap) return true;
     if (!paced || regime !== this.#regime) return false;
     regime.refused[level] = (regime.refused[level] ?? 0) + 1;
-    const lowest = regime.refused.findIndex((n) => n !== undefined && n > 0);
-    if (lowest < 2) return false;
-    let refusedAbove = 0;
-    let acceptedAbove = 0;
-    let acceptedBelow = 0;
-    for (let l = 1; l < Math.max(regime.refused.length, regime.accepted.length); l++) {
-      if (l >= lowest) {
-        refusedAbove += regime.refused[l] ?? 0;
-        acceptedAbove += regime.accepted[l] ?? 0;
-      } else acceptedBelow += regime.accepted[l] ?? 0;
-    }
-    // Refusals dominate above `lowest` (three in four at least), nothing is refused below it.
-    if (refusedAbove < MIN_REFUSED_ABOVE || acceptedBelow < MIN_ACCEPTED_BELOW || acceptedAbove * 3 > refusedAbove) return false;
-    this.#setCap(now, lowest - 1);
+    const cap = separatingCap(regime);
+    if (cap === undefined) return false;
+    this.#setCap(now, cap);
     this.#probeEveryMs = FIRST_PROBE_MS;
     return true;
   }
@@ -123,6 +112,39 @@ export class ConcurrencyStage {
     this.#lastChange = now;
     this.#bound = false;
   }
+}
+
+/**
+ * The cap the outcomes by level point to, if any: the level m (2 or more) above which attempts
+ * are refused far more often than below it (at least 30% of them, and four times the share
+ * below), the clearest such separation winning; the cap is m − 1. Under a rate limit refusals
+ * hit every level alike and no level qualifies. The client's count of attempts in flight runs a
+ * little behind the provider's (a slot frees before its response arrives), so the separation is
+ * read as shares, not as a clean cut.
+ */
+function separatingCap(regime: WindowRegime): number | undefined {
+  const top = Math.max(regime.refused.length, regime.accepted.length);
+  let refusedAbove = 0;
+  let acceptedAbove = 0;
+  for (let l = 1; l < top; l++) {
+    refusedAbove += regime.refused[l] ?? 0;
+    acceptedAbove += regime.accepted[l] ?? 0;
+  }
+  let refusedBelow = 0;
+  let acceptedBelow = 0;
+  let best: { cap: number; gap: number } | undefined;
+  for (let m = 2; m < top; m++) {
+    refusedBelow += regime.refused[m - 1] ?? 0;
+    acceptedBelow += regime.accepted[m - 1] ?? 0;
+    refusedAbove -= regime.refused[m - 1] ?? 0;
+    acceptedAbove -= regime.accepted[m - 1] ?? 0;
+    if (refusedAbove < MIN_REFUSED_ABOVE || acceptedBelow < MIN_ACCEPTED_BELOW) continue;
+    const above = refusedAbove / (refusedAbove + acceptedAbove);
+    const below = refusedBelow / (refusedBelow + acceptedBelow);
+    if (above < 0.3 || above < 4 * below) continue;
+    if (!best || above - below > best.gap) best = { cap: m - 1, gap: above - below };
+  }
+  return best?.cap;
 }
 
 function newRegime(cap: number): WindowRegime {

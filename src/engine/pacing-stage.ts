@@ -21,9 +21,13 @@
  *   a shorter view would mistake one window's tail for the whole picture, and a calendar window's
  *   `Retry-After: 1` at every boundary does not halve anything;
  * - between `0` and `HOLD_SHARE` refused, the rate holds: that is the target band;
+ * - no cut goes below half the best throughput the provider accepted recently, and when two cuts
+ *   in a row did not lower the refused share, the refusals do not depend on the rate (a quota
+ *   shared with other clients, a flaky gateway): that share is held as background, widening the
+ *   band, instead of driving the rate into a crawl;
  * - epochs (a second at least) without refusals while the pace was what held attempts back grow
  *   the rate: back towards what the provider last accepted by doubling (TCP's ssthresh), beyond
- *   it by 5%, 10%, 20%, 40%… (convex probing, as CUBIC does after a plateau), so capacity freed
+ *   it by 10%, 20%, 40%, 80%… (convex probing, as CUBIC does after a plateau), so capacity freed
  *   by another client is found again in seconds, not minutes.
  *
  * Every decision looks only at attempts started under the current rate (a regime): outcomes of
@@ -44,6 +48,14 @@ const MIN_SETTLED = 8;
 const SLOW_START_GROWTH = 2;
 /** Shortest slow-start epoch: a token bucket's burst hides an overshoot for a while. */
 const SLOW_START_EPOCH_MS = 500;
+/**
+ * Half-life of the accepted-throughput peak under every cut. A provider that refuses a share of
+ * requests whatever their rate (a quota shared with other clients, a flaky gateway) looks like
+ * a rate limit at every refusal; without a floor, each cut lowers the accepted throughput and the
+ * next cut follows it down into a crawl. A real rate limit R never accepted more than R, so the
+ * floor (half of it) never binds there.
+ */
+const PEAK_HALF_LIFE_MS = 60_000;
 /** A regime in the target band is restarted this often, so its share reflects the present. */
 const REFRESH_MS = 5_000;
 
@@ -89,6 +101,17 @@ export class PacingStage {
   #epoch: Epoch = newEpoch(0);
   /** How long outcomes take to come back (ms): the lag under which a start's outcome is not yet known. */
   #lagMs = 0;
+  /**
+   * Share of attempts the provider refuses whatever the rate, learnt when a cut did not lower the
+   * refused share; added to the band the rate holds in.
+   */
+  #background = 0;
+  /** The rate a cut came from and the refused share it answered, to check the next decision against. */
+  #lastCut: { rate: number; share: number } | undefined;
+  #fruitlessCuts = 0;
+  /** Highest accepted throughput seen at a decision (per second), and when. */
+  #peak = 0;
+  #peakAt = 0;
 
   constructor(minRate: number) {
     this.#minRate = minRate;
@@ -126,22 +149,23 @@ export class PacingStage {
 
   /** An attempt starts now; returns the regime its outcome belongs to. */
   issue(now: number): PacingRegime {
+    this.#lastStart = now;
     if (this.#mode === "unlimited") {
+      // Only the last second of starts is kept: an experiment that is never refused keeps nothing.
       this.#recentStarts.push(now);
       while (this.#recentStarts[0]! <= now - 1_000) this.#recentStarts.shift();
-    } else {
-      const interval = 1_000 / this.#rate;
-      // A timer that fired late may catch up by half an interval, never more: no bursts.
-      this.#nextSlot = Math.max(this.#nextSlot, now - interval / 2) + interval;
+      return this.#regime;
     }
-    this.#lastStart = now;
+    const interval = 1_000 / this.#rate;
+    // A timer that fired late may catch up by half an interval, never more: no bursts.
+    this.#nextSlot = Math.max(this.#nextSlot, now - interval / 2) + interval;
     this.#regime.issued.push(now);
     this.#epoch.issued++;
     return this.#regime;
   }
 
   accepted(regime: PacingRegime, startedAt: number): void {
-    if (regime !== this.#regime) return;
+    if (this.#mode === "unlimited" || regime !== this.#regime) return;
     regime.accepted.push(startedAt);
     this.#epoch.settled++;
   }
@@ -171,7 +195,8 @@ export class PacingStage {
     if (settled < MIN_SETTLED) return;
     const share = refused / settled;
     const span = horizon - regime.startedAt;
-    if (regime.grewFrom !== undefined && span >= EVIDENCE_MS / 4 && share > HOLD_SHARE) {
+    const hold = HOLD_SHARE + this.#background;
+    if (regime.grewFrom !== undefined && span >= EVIDENCE_MS / 4 && share > hold) {
       // A growth step overshot: go back at once (a quarter second of evidence is enough, the rate
       // before the step was known to be good) to what the provider accepted, never below 90% of
       // that good rate, and probe from there.
@@ -184,7 +209,7 @@ export class PacingStage {
     }
     // A sliding window that filled in a burst refuses in clusters: only a cut backed by a whole
     // second of evidence, or by half a second in which most attempts were refused, is safe.
-    if (!((span >= EVIDENCE_MS / 2 && share > 0.5) || (span >= EVIDENCE_MS && share > HOLD_SHARE))) return;
+    if (!((span >= EVIDENCE_MS / 2 && share > Math.max(0.5, hold)) || (span >= EVIDENCE_MS && share > hold))) return;
     if (accepted === 0) {
       // Nothing accepted (another client spent the allowance, a window still full): nothing to
       // measure. Halve and keep doubling back once accepted, as TCP does after a timeout.
@@ -192,13 +217,39 @@ export class PacingStage {
       this.#setRate(now, Math.max(this.#minRate, this.#rate / 2));
       return;
     }
+    if (this.#lastCut !== undefined && this.#rate < this.#lastCut.rate && share >= 0.8 * this.#lastCut.share) {
+      // The last cut did not lower the refused share. Twice in a row: these refusals do not
+      // depend on the rate (a quota shared with other clients, a flaky gateway). Count them as
+      // background and hold; a later second refusing far less than that clears it.
+      if (++this.#fruitlessCuts >= 2) {
+        this.#background = Math.min(0.5, share);
+        this.#lastCut = undefined;
+        this.#fruitlessCuts = 0;
+        this.#mode = "steady";
+        this.#setRate(now, this.#rate);
+        return;
+      }
+    } else this.#fruitlessCuts = 0;
+    this.#lastCut = { rate: this.#rate, share };
     const sendRate = Math.min(this.#rate, (countUpTo(regime.issued, horizon) * 1_000) / span);
     const target = sendRate * (1 - share) * (1 + MARGIN);
     this.#threshold = target;
     this.#mode = "steady";
-    // Never below a quarter of the rate in one step (a half when the evidence is only half a second).
-    const floor = this.#rate / (span >= EVIDENCE_MS ? 4 : 2);
+    // Never below a quarter of the rate in one step (a half when the evidence is only half a
+    // second), nor below half the best throughput the provider accepted recently.
+    const floor = Math.max(this.#rate / (span >= EVIDENCE_MS ? 4 : 2), this.#recordPeak(now, (accepted * 1_000) / span) / 2);
     this.#setRate(now, Math.max(this.#minRate, floor, Math.min(this.#rate, target)));
+  }
+
+  /** Records an accepted throughput; returns the peak, halving every `PEAK_HALF_LIFE_MS`. */
+  #recordPeak(now: number, throughput: number): number {
+    const decayed = this.#peak * 0.5 ** ((now - this.#peakAt) / PEAK_HALF_LIFE_MS);
+    if (throughput >= decayed) {
+      this.#peak = throughput;
+      this.#peakAt = now;
+      return throughput;
+    }
+    return decayed;
   }
 
   /**
@@ -217,15 +268,21 @@ export class PacingStage {
     const epoch = this.#epoch;
     // Slow start doubles every half second or four starts, whichever is longer (up to a second:
     // a token bucket's burst, or a one-second window after a slow second, accepts more than the
-    // rate for a while and hides an overshoot from shorter epochs); afterwards an epoch spans a whole second at least, so each one sees a provider's
-    // one-second window whole, refusals at its end included, and a calm stretch inside a window
-    // is not mistaken for room to grow.
+    // rate for a while and hides an overshoot from shorter epochs); afterwards an epoch spans a
+    // whole second at least, so each one sees a provider's one-second window whole, refusals at
+    // its end included, and a calm stretch inside a window is not mistaken for room to grow.
     const epochMs = this.#mode === "slow-start" ? Math.min(1_000, Math.max(SLOW_START_EPOCH_MS, 4_000 / this.#rate)) : Math.max(EVIDENCE_MS, 8_000 / this.#rate);
     const age = now - epoch.startedAt;
     if (age < epochMs + this.#lagMs) return;
     if (epoch.settled < Math.max(4, epoch.issued / 2)) return;
     this.#epoch = newEpoch(now);
-    if (epoch.refused > 0) {
+    if (this.#background > 0) {
+      // Follow the background share; a second refusing far less than it clears it.
+      if (epoch.settled >= 20 && epoch.refused < (this.#background / 2) * epoch.settled) this.#background = 0;
+      else this.#background = 0.8 * this.#background + 0.2 * (epoch.refused / Math.max(1, epoch.settled));
+    }
+    // An epoch is quiet when nothing (or not clearly more than the background share) was refused.
+    if (epoch.refused > (this.#background > 0 ? 1.5 * this.#background * epoch.settled + 1 : 0)) {
       this.#quietEpochs = 0;
       if (now - this.#regime.startedAt >= REFRESH_MS) this.#setRate(now, this.#rate);
       return;
@@ -237,7 +294,7 @@ export class PacingStage {
     const from = this.#rate;
     if (this.#mode === "slow-start") return this.#setRate(now, from * SLOW_START_GROWTH, 0, from);
     if (from < 0.9 * this.#threshold) return this.#setRate(now, Math.min(this.#threshold, from * 2), 0, from);
-    this.#setRate(now, from * (1 + Math.min(1, 0.05 * 2 ** this.#quietEpochs)), this.#quietEpochs + 1, from);
+    this.#setRate(now, from * (1 + Math.min(1, 0.1 * 2 ** this.#quietEpochs)), this.#quietEpochs + 1, from);
   }
 
   #setRate(now: number, rate: number, quietEpochs = 0, grewFrom?: number): void {

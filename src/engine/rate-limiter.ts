@@ -195,12 +195,12 @@ export class AdaptiveRateLimiter {
 
   /**
    * A cap on in-flight attempts was just learnt: the refusals that taught it may have slowed the
-   * pace, and a cap of K attempts lasting L each allows K/L a second. Keep the pace a quarter
+   * pace, and a cap of K attempts lasting L each allows K/L a second. Keep the pace twice
    * above that, so the cap, not the pace, holds attempts back (the pace still spaces starts).
    */
   #paceForCap(now: number): void {
     const cap = this.#window.cap;
     if (cap === undefined || this.#latency === undefined || this.#latency <= 0) return;
-    this.#pacing.atLeast(now, ((cap * 1_000) / this.#latency) * 1.25);
+    this.#pacing.atLeast(now, ((cap * 1_000) / this.#latency) * 2);
   }
 }

@@ -15,8 +15,9 @@ import { parseReport } from "../unit/sinks/junit-xml.js";
 const RUNS = Number(process.env.SOAK_RUNS ?? 5000);
 /**
  * Share of task attempts answered 429, at random whatever the request rate (10%, as the issue
- * asks). The adaptive limiter keeps at least half of the throughput it saw accepted, so such
- * refusals slow the soak down but cannot drive it into a crawl.
+ * asks). The adaptive limiter never cuts below half the throughput it recently saw accepted, and
+ * holds refusals that a cut did not reduce as background, so such refusals slow the soak down
+ * but cannot drive it into a crawl.
  */
 const RATE_LIMITED = Number(process.env.SOAK_RATE_LIMITED ?? 0.1);
 

@@ -1,6 +1,6 @@
 import type { Clock } from "../../src/engine/clock.js";
 import { AdaptiveRateLimiter } from "../../src/engine/rate-limiter.js";
-import { capacityOf, createProviderLimit, type LimitShape } from "./provider-limits.js";
+import { capacityOf, createProviderLimit, type LimitShape, type ProviderLimit } from "./provider-limits.js";
 
 /**
  * A discrete-event simulation of a provider, the adaptive rate limiter and N concurrent callers,
@@ -73,6 +73,8 @@ export interface SimulationOptions {
   latencySpread?: number;
   refusalLatencyMs?: number;
   startSaturated?: boolean;
+  /** A provider other than the four shapes (`shape` then only sets the capacity the shares are read against). */
+  provider?: ProviderLimit;
   /** Several experiments with their own limiter, sharing the provider; default 1. */
   clients?: number;
   seed?: number;
@@ -99,7 +101,7 @@ export interface SimulationResult {
 export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
   const clock = new SimulatedClock();
   const random = seeded(options.seed ?? 1);
-  const provider = createProviderLimit(options.shape, 0, options.startSaturated);
+  const provider = options.provider ?? createProviderLimit(options.shape, 0, options.startSaturated);
   const spread = options.latencySpread ?? 0.5;
   const refusalLatency = options.refusalLatencyMs ?? 1;
   const clientCount = options.clients ?? 1;

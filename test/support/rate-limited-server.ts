@@ -52,6 +52,8 @@ export interface RateLimitedServerStats {
   capacity: number;
   /** Server clock of every accepted request's arrival, oldest first. */
   acceptedAt: readonly number[];
+  /** The same per client, for requests naming one in a `client` query parameter. */
+  acceptedAtByClient: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface RateLimitedServer {
@@ -72,6 +74,7 @@ export async function startRateLimitedServer(options: RateLimitedServerOptions):
   const spread = options.latencyMs?.spread ?? 0.5;
   /** Every accepted request's time, for the statistics. */
   const acceptedAt: number[] = [];
+  const acceptedAtByClient: Record<string, number[]> = {};
   let refused = 0;
   let maxAcceptedInWindow = 0;
 
@@ -90,6 +93,8 @@ export async function startRateLimitedServer(options: RateLimitedServerOptions):
         return;
       }
       acceptedAt.push(now);
+      const client = new URL(request.url ?? "/", "http://localhost").searchParams.get("client");
+      if (client !== null) (acceptedAtByClient[client] ??= []).push(now);
       if (shape.kind !== "concurrency") {
         let inWindow = 0;
         for (let i = acceptedAt.length - 1; i >= 0 && acceptedAt[i]! > now - WINDOW_MS; i--) inWindow++;
@@ -147,6 +152,7 @@ export async function startRateLimitedServer(options: RateLimitedServerOptions):
         maxAcceptedInWindow,
         capacity: capacityOf(shape, meanLatency),
         acceptedAt,
+        acceptedAtByClient,
       };
     },
     async close() {

@@ -81,6 +81,22 @@ describe("retryAfterOf", () => {
     expect(retryAfterOf({ headers: { "retry-after": new Date(0).toUTCString() } })).toBe(0);
   });
 
+  it("prefers OpenAI's retry-after-ms to Retry-After", () => {
+    expect(retryAfterOf({ headers: new Headers({ "retry-after-ms": "250", "retry-after": "1" }) })).toBe(250);
+  });
+
+  it("reads the time until a spent request quota resets (OpenAI's and Anthropic's headers), the AI SDK's responseHeaders, and a retry wrapper's lastError", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(retryAfterOf({ headers: { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1.5s" } }, now)).toBe(1500);
+    expect(retryAfterOf({ headers: { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "6m0s" } }, now)).toBe(360_000);
+    expect(retryAfterOf({ responseHeaders: { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "20ms" } }, now)).toBe(20);
+    expect(retryAfterOf({ headers: { "anthropic-ratelimit-requests-remaining": "0", "anthropic-ratelimit-requests-reset": "2026-01-01T00:00:03Z" } }, now)).toBe(3000);
+    expect(retryAfterOf({ lastError: { headers: { "retry-after": "2" } } })).toBe(2000);
+    // Quota left: the reset time is no reason to wait.
+    expect(retryAfterOf({ headers: { "x-ratelimit-remaining-requests": "12", "x-ratelimit-reset-requests": "1s" } }, now)).toBeUndefined();
+    expect(retryAfterOf({ headers: { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "soon" } }, now)).toBeUndefined();
+  });
+
   it("is undefined when there is nothing usable", () => {
     expect(retryAfterOf(new Error("x"))).toBeUndefined();
     expect(retryAfterOf({ headers: { "retry-after": "soon" } })).toBeUndefined();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AdaptiveRateLimiter } from "../../../src/engine/rate-limiter.js";
 import { SimulatedClock, simulate } from "../../support/limiter-simulation.js";
-import { describeShape, SHAPES, shapeAt } from "../../support/provider-limits.js";
+import { createProviderLimit, describeShape, SHAPES, shapeAt } from "../../support/provider-limits.js";
 
 /**
  * The limiter against the four common ways providers limit their clients, in a discrete-event
@@ -35,6 +35,19 @@ describe("AdaptiveRateLimiter in simulation", () => {
     expect(result.refused).toBe(0);
     expect(result.makespanMs).toBe(50 * 20);
     expect(result.clients[0]!.rate).toBeUndefined();
+  });
+
+  it("does not crawl when the provider refuses a share of requests whatever their rate", async () => {
+    // 12% of requests refused at random, at any rate, on top of a cap of 100 in flight (a fast
+    // provider): every cut looks justified, and without a floor each would follow the accepted
+    // throughput down. Requests last 20 ms, so 24 callers can send 1,200 a second.
+    let n = 0;
+    const limit = createProviderLimit({ kind: "concurrency", limit: 100 }, 0);
+    const provider = { admit: (now: number) => (++n % 8 === 0 ? { accepted: false } : limit.admit(now)), finish: () => limit.finish() };
+    const result = await simulate({ shape: { kind: "concurrency", limit: 100 }, provider, requests: 24_000, callers: 24, meanLatencyMs: 20, latencySpread: 0 });
+    expect(result.completed).toBe(24_000);
+    // Unthrottled, the 24 callers would finish in 24,000 × 20 ms ÷ 24 = 20 s (plus the retries).
+    expect(result.makespanMs).toBeLessThan(60_000);
   });
 
   it("two experiments with their own limiter on one token bucket both finish, neither starved", async () => {
