@@ -233,4 +233,27 @@ export default defineConfig({ test: { projects: [experimentsProject({ arize: { a
     expect(await allFiles(project.dir)).not.toContain(wrong);
     expect(server.state.violations).toEqual([]);
   });
+
+  test("a task that echoes ARIZE_API_KEY in its error: the key reaches no output, no file and not AX", async () => {
+    const server = await fake();
+    const project = await createFixtureProject({
+      "evals/leak.eval.ts": `import { experiment } from "vitest-experiments";
+experiment("leak", {
+  dataset: { name: "leaky", examples: [{ id: "a", input: 1 }, { id: "b", input: 2 }] },
+  task: ({ input }) => { if (input === 2) throw new Error("provider refused key " + process.env.ARIZE_API_KEY); return "ok " + process.env.ARIZE_API_KEY; },
+  evaluators: { echo: ({ output }) => ({ score: 1, explanation: "saw " + output }) },
+  retries: 0,
+});
+`,
+    });
+    const run = await project.vitest(["run", "--project", "evals"], { env: { ...arizeEnv(server), VITEST_EXPERIMENTS_JUNIT: "reports/junit.xml" } });
+    expect(run.exitCode).toBe(1);
+    const { runs } = axExperiment(server, "leak");
+    expect(runs).toHaveLength(2);
+    expect(runs.find((r) => r.error)?.error).toBe("Error: provider refused key [REDACTED]");
+    expect(run.output).not.toContain(API_KEY);
+    expect(await allFiles(project.dir)).not.toContain(API_KEY);
+    expect(server.state.requests.map((r) => r.rawBody).join("\n")).not.toContain(API_KEY);
+    expect(server.state.violations).toEqual([]);
+  });
 });
