@@ -235,3 +235,20 @@ describe("the Arize AX sink", () => {
     expect(server.state.requests).toEqual([]);
   });
 });
+
+describe("large datasets", () => {
+  test("a dataset of 2,500 examples is created with 1,000 and appended in requests of at most 1,000", async () => {
+    const server = await fake();
+    const list = examples(2500);
+    const experiment = descriptor("exp-large", list);
+    await drive({ client: client(server), output: output() }, experiment, list, list.map((e) => run(experiment, e)));
+    const writes = server.state.requests.filter((r) => r.method === "POST" && r.path.startsWith("/v2/datasets"));
+    expect(writes.map((r) => (JSON.parse(r.rawBody) as { examples: unknown[] }).examples.length)).toEqual([1000, 1000, 500]);
+    expect(server.state.examplesOf(server.state.datasets[0]!.id).map((e) => e[EXAMPLE_ID_COLUMN])).toEqual(list.map((e) => e.id));
+    const runs = axRuns(server, experiment);
+    expect(runs).toHaveLength(2500);
+    const posts = server.state.requests.filter((r) => r.method === "POST" && r.path.startsWith("/v2/experiments"));
+    expect(posts.every((r) => (JSON.parse(r.rawBody) as { experiment_runs: unknown[] }).experiment_runs.length <= 1000)).toBe(true);
+    expect(server.state.violations).toEqual([]);
+  });
+});
