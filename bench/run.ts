@@ -18,8 +18,9 @@ import { runW2 } from "./workloads/w2-scale.js";
 import { runW3 } from "./workloads/w3-programmatic.js";
 import { runW4 } from "./workloads/w4-rate-limit.js";
 import { runW5 } from "./workloads/w5-upload.js";
+import { runW6 } from "./workloads/w6-arize-upload.js";
 
-const WORKLOADS = { W1: runW1, W2: runW2, W3: runW3, W4: runW4, W5: runW5 } as const;
+const WORKLOADS = { W1: runW1, W2: runW2, W3: runW3, W4: runW4, W5: runW5, W6: runW6 } as const;
 type WorkloadId = keyof typeof WORKLOADS;
 
 const { values } = parseArgs({
