@@ -133,6 +133,10 @@ experiment("big", {
     expect(run.exitCode, run.output).toBe(0);
     expect(run.output).toMatch(/Arize AX: experiment "big" uploaded \(1000 runs\)/);
     expect(server.state.requests.filter((r) => r.fault).length).toBeGreaterThan(4);
+    // Streamed: the runs take at least 2.5 s (1,000 × 40 ms over 16 at a time) and a batch waits
+    // at most 2 s, so the experiment was created with a first batch and appended to after it.
+    const runWrites = server.state.requests.filter((r) => r.method === "POST" && /^\/v2\/experiments(\/[^/]+\/runs)?$/.test(r.path) && r.status !== 429 && r.status !== 503 && !(r.fault === "reset-before"));
+    expect(runWrites.some((r) => r.path.endsWith("/runs"))).toBe(true);
     const { runs } = axExperiment(server, "big");
     expect(runs).toHaveLength(1000);
     expect(new Set(runs.map((r) => r[RUN_ID])).size).toBe(1000);
