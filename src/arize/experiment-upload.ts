@@ -85,7 +85,10 @@ export class ArizeExperimentUpload {
     const byId = new Map(this.options.examples.map((e) => [e.id, e]));
     let datasetId = ledger.datasetId ?? (await client.findDatasetByName(space.id, name))?.id;
     if (!datasetId) {
-      const examples = needed.map((id) => snapshotFor(byId, id, name)).map(exampleRow);
+      // AX refuses an empty dataset; the first 1,000 examples create it, the rest are appended
+      // below in requests of the same size.
+      if (needed.length === 0) return;
+      const examples = needed.slice(0, MAX_RUNS_PER_REQUEST).map((id) => snapshotFor(byId, id, name)).map(exampleRow);
       const created = await client.createDataset({ name, space_id: space.id, examples });
       // Taken: by another process, or by our own create whose answer was lost.
       datasetId = "conflict" in created ? (await client.findDatasetByName(space.id, name))?.id : created.id;

@@ -2,8 +2,8 @@ import { createRedactor } from "../phoenix/errors.js";
 import { parseClientHeaders } from "../phoenix/config.js";
 
 /**
- * The credentials this process holds for Phoenix: `PHOENIX_API_KEY` and every
- * `PHOENIX_CLIENT_HEADERS` value. A task or evaluator that echoes one (a provider's "invalid key
+ * The credentials this process holds for Phoenix and Arize AX: `PHOENIX_API_KEY`, every
+ * `PHOENIX_CLIENT_HEADERS` value and `ARIZE_API_KEY`. A task or evaluator that echoes one (a provider's "invalid key
  * sk-…" error, a debugging explanation) must not carry it into the store, JUnit, summaries,
  * Vitest's failure messages or Phoenix itself.
  */
@@ -11,6 +11,8 @@ export function configuredSecrets(env: NodeJS.ProcessEnv = process.env): string[
   const secrets: string[] = [];
   const key = env.PHOENIX_API_KEY?.trim();
   if (key) secrets.push(key);
+  const arizeKey = env.ARIZE_API_KEY?.trim();
+  if (arizeKey) secrets.push(arizeKey);
   try {
     secrets.push(...Object.values(parseClientHeaders(env.PHOENIX_CLIENT_HEADERS)));
   } catch {

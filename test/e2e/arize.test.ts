@@ -133,6 +133,10 @@ experiment("big", {
     expect(run.exitCode, run.output).toBe(0);
     expect(run.output).toMatch(/Arize AX: experiment "big" uploaded \(1000 runs\)/);
     expect(server.state.requests.filter((r) => r.fault).length).toBeGreaterThan(4);
+    // Streamed: the runs take at least 2.5 s (1,000 × 40 ms over 16 at a time) and a batch waits
+    // at most 2 s, so the experiment was created with a first batch and appended to after it.
+    const runWrites = server.state.requests.filter((r) => r.method === "POST" && /^\/v2\/experiments(\/[^/]+\/runs)?$/.test(r.path) && r.status !== 429 && r.status !== 503 && !(r.fault === "reset-before"));
+    expect(runWrites.some((r) => r.path.endsWith("/runs"))).toBe(true);
     const { runs } = axExperiment(server, "big");
     expect(runs).toHaveLength(1000);
     expect(new Set(runs.map((r) => r[RUN_ID])).size).toBe(1000);
@@ -231,6 +235,29 @@ export default defineConfig({ test: { projects: [experimentsProject({ arize: { a
     expect(refused.output).toMatch(/401 missing or invalid API key — check ARIZE_API_KEY/);
     expect(refused.output + log.output).not.toContain(wrong);
     expect(await allFiles(project.dir)).not.toContain(wrong);
+    expect(server.state.violations).toEqual([]);
+  });
+
+  test("a task that echoes ARIZE_API_KEY in its error: the key reaches no output, no file and not AX", async () => {
+    const server = await fake();
+    const project = await createFixtureProject({
+      "evals/leak.eval.ts": `import { experiment } from "vitest-experiments";
+experiment("leak", {
+  dataset: { name: "leaky", examples: [{ id: "a", input: 1 }, { id: "b", input: 2 }] },
+  task: ({ input }) => { if (input === 2) throw new Error("provider refused key " + process.env.ARIZE_API_KEY); return "ok " + process.env.ARIZE_API_KEY; },
+  evaluators: { echo: ({ output }) => ({ score: 1, explanation: "saw " + output }) },
+  retries: 0,
+});
+`,
+    });
+    const run = await project.vitest(["run", "--project", "evals"], { env: { ...arizeEnv(server), VITEST_EXPERIMENTS_JUNIT: "reports/junit.xml" } });
+    expect(run.exitCode).toBe(1);
+    const { runs } = axExperiment(server, "leak");
+    expect(runs).toHaveLength(2);
+    expect(runs.find((r) => r.error)?.error).toBe("Error: provider refused key [REDACTED]");
+    expect(run.output).not.toContain(API_KEY);
+    expect(await allFiles(project.dir)).not.toContain(API_KEY);
+    expect(server.state.requests.map((r) => r.rawBody).join("\n")).not.toContain(API_KEY);
     expect(server.state.violations).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { fromFile } from "../../datasets/from-file.js";
 import type { DatasetSource } from "../../datasets/types.js";
 import { loadPhoenixDataset } from "../../phoenix/dataset.js";
-import { resolvePhoenixConfig } from "../../phoenix/config.js";
+import { resolvePhoenixConfig, uploadDisabledByEnv } from "../../phoenix/config.js";
 import { logExperiment, type EvaluatorColumns } from "../../phoenix/log-experiment.js";
 import { readRunsFile } from "../../phoenix/runs-file.js";
 import type { EvaluatorKind, JsonObject } from "../../record/types.js";
@@ -87,7 +87,10 @@ export const logCommand: CliCommand = {
           `Logged experiment ${logged.result.experiment.name} (${logged.localExperimentId}): ${logged.runs.length} runs` +
             `${logged.phoenix ? ` → ${logged.phoenix.url}` : ""}${logged.arize ? ` → Arize AX experiment ${logged.arize.experimentId}` : ""}\n`,
         );
-        if (options.arize && !logged.arize) throw new CliError("the runs were recorded locally but did not reach Arize AX (see the warning above); finish with `npx vitest-experiments upload`");
+        if (options.arize && !logged.arize) {
+          if (uploadDisabledByEnv(context.env as NodeJS.ProcessEnv)) throw new CliError("VITEST_EXPERIMENTS_UPLOAD=false: the runs were recorded in the local store only, not on Arize AX");
+          throw new CliError("the runs were recorded locally but did not reach Arize AX (see the warning above); finish with `npx vitest-experiments upload`");
+        }
       });
   },
 };

@@ -24,6 +24,8 @@ export interface FaultOptions {
   /** Share of requests processed and then answered 500 (the write landed; the answer says it failed). */
   errorAfterRate?: number;
   retryAfterSeconds?: number;
+  /** Added before every answer (a network's round trip). */
+  latencyMs?: number;
   /** Faults apply only to requests this accepts (default: every /v2 request). */
   only?: (request: { method: string; path: string }) => boolean;
 }
@@ -87,6 +89,7 @@ export async function startFakeArize(options: FakeArizeOptions): Promise<FakeAri
     const authorized = /^bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1] === options.apiKey;
     const entry: RequestLogEntry = { method, path: url.pathname, query: url.search, status: 0, authorized, rawBody: raw };
     state.requests.push(entry);
+    if (faults?.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults!.latencyMs));
 
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;

@@ -159,6 +159,29 @@ describe("the Arize AX sink", () => {
     expect(server.state.violations).toEqual([]);
   });
 
+  test("the next run finishes what an earlier run left pending, while uploading its own experiment", async () => {
+    const server = await fake();
+    const store = await tempStore();
+    const list = examples(4);
+    const earlier = descriptor("exp-earlier", list);
+    server.setFaults({ unavailableRate: 1, only: ({ path }) => path.startsWith("/v2/experiments") });
+    const first = output();
+    await drive({ client: client(server, { retry: { retries: 0 } }), output: first, store }, earlier, list, list.map((e) => run(earlier, e)), store);
+    expect(first.warnings).toHaveLength(1);
+    expect(server.state.experiments).toHaveLength(0);
+
+    server.setFaults(undefined);
+    const later = descriptor("exp-later", list);
+    const second = output();
+    await drive({ client: client(server), output: second, store }, later, list, list.map((e) => run(later, e)), store);
+    expect(second.warnings).toEqual([]);
+    expect(second.logs.join("\n")).toContain('Arize AX: uploaded the rest of experiment "qa-baseline" from an earlier run (4 runs)');
+    expect(axRuns(server, earlier)).toHaveLength(4);
+    expect(axRuns(server, later)).toHaveLength(4);
+    expect(server.state.examplesOf(server.state.datasets[0]!.id)).toHaveLength(4);
+    expect(server.state.violations).toEqual([]);
+  });
+
   test("an ambiguous failure of the create (answer lost) finds the experiment before sending again", async () => {
     const server = await fake();
     const list = examples(2);
@@ -210,5 +233,22 @@ describe("the Arize AX sink", () => {
     const experiment = descriptor("exp-dry", list, { dryRun: { sampled: 2, seed: 1 } });
     await drive({ client: client(server), output: output() }, experiment, list, list.map((e) => run(experiment, e)));
     expect(server.state.requests).toEqual([]);
+  });
+});
+
+describe("large datasets", () => {
+  test("a dataset of 2,500 examples is created with 1,000 and appended in requests of at most 1,000", async () => {
+    const server = await fake();
+    const list = examples(2500);
+    const experiment = descriptor("exp-large", list);
+    await drive({ client: client(server), output: output() }, experiment, list, list.map((e) => run(experiment, e)));
+    const writes = server.state.requests.filter((r) => r.method === "POST" && r.path.startsWith("/v2/datasets"));
+    expect(writes.map((r) => (JSON.parse(r.rawBody) as { examples: unknown[] }).examples.length)).toEqual([1000, 1000, 500]);
+    expect(server.state.examplesOf(server.state.datasets[0]!.id).map((e) => e[EXAMPLE_ID_COLUMN])).toEqual(list.map((e) => e.id));
+    const runs = axRuns(server, experiment);
+    expect(runs).toHaveLength(2500);
+    const posts = server.state.requests.filter((r) => r.method === "POST" && r.path.startsWith("/v2/experiments"));
+    expect(posts.every((r) => (JSON.parse(r.rawBody) as { experiment_runs: unknown[] }).experiment_runs.length <= 1000)).toBe(true);
+    expect(server.state.violations).toEqual([]);
   });
 });

@@ -79,3 +79,11 @@ describe("the Arize AX client", () => {
     return c?.close();
   });
 });
+
+describe("ARIZE_API_KEY among the configured secrets", () => {
+  test("a task or evaluator that echoes the key has it redacted like Phoenix's", async () => {
+    const { configuredSecrets, redactSecrets } = await import("../../../src/record/redact.js");
+    expect(configuredSecrets({ ARIZE_API_KEY: " ax-key-123456 " })).toEqual(["ax-key-123456"]);
+    expect(redactSecrets({ error: "invalid key ax-key-123456" }, configuredSecrets({ ARIZE_API_KEY: "ax-key-123456" }))).toEqual({ error: "invalid key [REDACTED]" });
+  });
+});
