@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { createFixtureProject, type FixtureProject, type VitestRun } from "../support/fixture-project.js";
+import { createFixtureProject, REPO_ROOT, runNode, type FixtureProject, type VitestRun } from "../support/fixture-project.js";
 import { startFakePhoenix, type FakePhoenix } from "../support/fake-phoenix/index.js";
 
 /**
@@ -11,6 +11,7 @@ import { startFakePhoenix, type FakePhoenix } from "../support/fake-phoenix/inde
  */
 
 const SHARDS = 4;
+const CLI = join(REPO_ROOT, "dist/cli.js");
 const EXAMPLES = 40;
 
 // 40 examples; every fourth answer is wrong, so accuracy is 0.75: a bar of 0.7 passes, 0.8 fails.
@@ -20,7 +21,7 @@ experiment("numbers", {
   dataset: { name: "numbers", examples },
   task: ({ input }) => (input.n % 4 === 3 ? -1 : input.n),
   evaluators: { accuracy: ({ output, expected }) => output === expected, has_content: ({ output }) => output !== null },
-  thresholds: { accuracy: Number(process.env.BAR), has_content: { perRun: 1 } },
+  thresholds: { accuracy: { mean: Number(process.env.BAR), maxDrop: 0.05 }, has_content: { perRun: 1 } },
   concurrency: 8,
 });
 `;
@@ -127,11 +128,16 @@ function expectSameRecord(merged: StoredLog, single: StoredLog): void {
   expect(merged.end!.gates).toEqual(single.end!.gates);
   expect(merged.end!.stats.evaluators).toEqual(single.end!.stats.evaluators);
   expect(merged.end!.stats.runs).toBe(single.end!.stats.runs);
+  expect(merged.end!.baseline).toEqual(single.end!.baseline);
 }
 
 describe("one experiment split across shards", () => {
   test("four shards merged with --merge-reports give the unsharded run's exit code, JUnit cases, store record and gate verdict", async () => {
     const project = await createFixtureProject({ "evals/numbers.eval.ts": EVAL });
+    // A committed baseline file, as a team keeps one: both the unsharded and the merged run compare with it.
+    const update = await project.vitest(["run", "--project", "evals", "-u"], { env: { BAR: "0.7", VITEST_EXPERIMENTS_DIR: "store-update" } });
+    expect(update.exitCode, update.output).toBe(0);
+    expect(JSON.parse(await project.read("evals/__baselines__/numbers.eval.ts.json")).numbers.means.accuracy).toBe(0.75);
 
     for (const [bar, exitCode] of [
       ["0.8", 1],
@@ -164,6 +170,19 @@ describe("one experiment split across shards", () => {
       const verdict = `accuracy mean = 0.75 (needs ≥ ${bar}, n=${EXAMPLES})`;
       expect(single.run.output).toContain(verdict);
       expect(merged.run.output).toContain(verdict);
+      expect(merged.store.end!.baseline.source).toContain("__baselines__/numbers.eval.ts.json");
+      expect(merged.run.output).toContain("✓ accuracy drop from baseline 0.75 = 0 (needs ≤ 0.05, n=40)");
+
+      // The shards' stores, merged by the command line instead of the blob reports: the same record.
+      const machines = (await readdir(project.dir)).filter((d) => d.startsWith(`machine-${bar}-all-`)).map((d) => `${d}/store`);
+      expect(machines).toHaveLength(SHARDS);
+      const cli = await runNode([CLI, "merge", ...machines], project.dir, { VITEST_EXPERIMENTS_DIR: `store-cli-${bar}` });
+      expect(cli.exitCode, cli.output).toBe(exitCode);
+      expect(cli.stdout).toContain(`from ${SHARDS} of ${SHARDS} shards: ${EXAMPLES} runs`);
+      expect(cli.stdout).toContain(verdict);
+      const [fromStores] = await storeLogs(project, `store-cli-${bar}`);
+      expectSameRecord(fromStores!, single.store);
+
       if (exitCode === 1) {
         expect(single.gatesFailure).toContain(`✗ ${verdict}`);
         expect(merged.run.output).toContain(`GatesFailedError: gates failed for experiment "numbers":\n✗ ${verdict}`);
