@@ -70,7 +70,7 @@ async function junitOf(project: FixtureProject, path: string): Promise<{ cases: 
 async function unsharded(project: FixtureProject, bar: string): Promise<Outcome> {
   const store = `store-single-${bar}`;
   const run = await project.vitest(["run", "--project", "evals"], {
-    env: { BAR: bar, VITEST_EXPERIMENTS_DIR: store, VITEST_EXPERIMENTS_JUNIT: `single-${bar}.xml` },
+    env: { BAR: bar, VITEST_EXPERIMENTS_DIR: store, VITEST_EXPERIMENTS_JUNIT: `single-${bar}.xml`, GITHUB_STEP_SUMMARY: join(project.dir, `summary-single-${bar}.md`) },
   });
   const junit = await junitOf(project, `single-${bar}.xml`);
   const [log] = await storeLogs(project, store);
@@ -106,7 +106,7 @@ async function sharded(
   const store = `store-merged-${tag}`;
   beforeMerge?.();
   const run = await project.vitest(["run", "--project", "evals", `--merge-reports=reports-${tag}`], {
-    env: { ...env, VITEST_EXPERIMENTS_DIR: store, VITEST_EXPERIMENTS_JUNIT: `merged-${tag}.xml` },
+    env: { ...env, VITEST_EXPERIMENTS_DIR: store, VITEST_EXPERIMENTS_JUNIT: `merged-${tag}.xml`, GITHUB_STEP_SUMMARY: join(project.dir, `summary-merged-${tag}.md`) },
   });
   const junit = await junitOf(project, `merged-${tag}.xml`);
   const [log] = await storeLogs(project, store);
@@ -170,6 +170,10 @@ describe("one experiment split across shards", () => {
       const verdict = `accuracy mean = 0.75 (needs ≥ ${bar}, n=${EXAMPLES})`;
       expect(single.run.output).toContain(verdict);
       expect(merged.run.output).toContain(verdict);
+      // The step summary says the same, but for where the record is (the store's path names the experiment's id).
+      const summary = async (path: string) => (await project.read(path)).replace(/ · record: \S*\.jsonl/g, "");
+      expect(await summary(`summary-merged-${bar}-all.md`)).toBe(await summary(`summary-single-${bar}.md`));
+      expect(await summary(`summary-merged-${bar}-all.md`)).toContain("accuracy");
       expect(merged.store.end!.baseline.source).toContain("__baselines__/numbers.eval.ts.json");
       expect(merged.run.output).toContain("✓ accuracy drop from baseline 0.75 = 0 (needs ≤ 0.05, n=40)");
 
