@@ -195,13 +195,11 @@ export class ExperimentsReporter implements Reporter {
 
   #createSinks(): Required<ExperimentSink> {
     const output = this.#output();
-    // Merging reports uploads nothing: the processes that ran the tests uploaded their runs
-    // (every shard of a sharded experiment into one Phoenix experiment), and a second upload
-    // would duplicate them.
-    const options = this.#merging() ? { ...this.options, phoenix: false as const } : this.options;
-    const defaults = createDefaultSinks(options, { output, previousMeans: this.#previousMeans, root: this.#vitest?.config.root ?? process.cwd() });
+    // Merging reports uploads nothing (see SinkContext.replaying).
+    const replaying = this.#merging();
+    const defaults = createDefaultSinks(this.options, { replaying, output, previousMeans: this.#previousMeans, root: this.#vitest?.config.root ?? process.cwd() });
     // After the Phoenix sink: an experiment's spans are exported once the server named its project.
-    this.#traces = createTraceSink(options, defaults, output);
+    this.#traces = replaying ? undefined : createTraceSink(this.options, defaults, output);
     return composeSinks(this.#traces ? [...defaults, this.#traces] : defaults, output);
   }
 
