@@ -211,6 +211,35 @@ describe("one experiment split across shards", () => {
     expect(merged.gatesFailure).toBeUndefined();
   });
 
+  test("composes with Vitest's --shard: files split by Vitest, each file's runs by VITEST_EXPERIMENTS_SHARD, all merged", async () => {
+    const small = (name: string) => EVAL.replace('experiment("numbers"', `experiment("${name}"`).replace("length: 40", "length: 12");
+    const project = await createFixtureProject({ "evals/a.eval.ts": small("alpha"), "evals/b.eval.ts": small("beta") });
+    for (const files of [1, 2]) {
+      for (const runs of [1, 2]) {
+        const run = await project.vitest(["run", "--project", "evals", `--shard=${files}/2`, "--reporter=blob", "--reporter=default"], {
+          env: { BAR: "0.7", VITEST_EXPERIMENTS_SHARD: `${runs}/2`, VITEST_EXPERIMENTS_DIR: `machine-${files}-${runs}` },
+        });
+        expect(run.exitCode, run.output).toBe(0);
+      }
+    }
+    expect((await readdir(join(project.dir, ".vitest-reports"))).sort()).toEqual([
+      "blob-experiments-1-2-files-1-2.json",
+      "blob-experiments-1-2-files-2-2.json",
+      "blob-experiments-2-2-files-1-2.json",
+      "blob-experiments-2-2-files-2-2.json",
+    ]);
+    const merged = await project.vitest(["run", "--project", "evals", "--merge-reports"], { env: { VITEST_EXPERIMENTS_DIR: "store-merged", VITEST_EXPERIMENTS_JUNIT: "merged.xml" } });
+    expect(merged.exitCode, merged.output).toBe(0);
+    const logs = await storeLogs(project, "store-merged");
+    expect(logs.map((log) => [log.header.name, log.runs.length, log.header.merged]).sort()).toEqual([
+      ["alpha", 12, { shards: 2, present: [1, 2] }],
+      ["beta", 12, { shards: 2, present: [1, 2] }],
+    ]);
+    const { cases } = await junitOf(project, "merged.xml");
+    expect(cases.filter((name) => name === "[gates]")).toHaveLength(2);
+    expect(cases).toHaveLength(2 * 13);
+  });
+
   test("a shard value that is not i/N is an error naming the variable", async () => {
     const project = await createFixtureProject({ "evals/numbers.eval.ts": EVAL });
     for (const value of ["0/4", "5/4", "x"]) {
