@@ -33,6 +33,7 @@ afterEach(async () => {
 
 interface Outcome {
   run: VitestRun;
+  junitXml: string;
   junitCases: string[];
   gatesFailure: string | undefined;
   store: StoredLog;
@@ -74,7 +75,7 @@ async function unsharded(project: FixtureProject, bar: string): Promise<Outcome>
   });
   const junit = await junitOf(project, `single-${bar}.xml`);
   const [log] = await storeLogs(project, store);
-  return { run, junitCases: junit.cases, gatesFailure: junit.gatesFailure, store: log! };
+  return { run, junitXml: junit.xml, junitCases: junit.cases, gatesFailure: junit.gatesFailure, store: log! };
 }
 
 /** Runs the shards (each with its own store and report folder), then merges the reports present. */
@@ -110,7 +111,7 @@ async function sharded(
   });
   const junit = await junitOf(project, `merged-${tag}.xml`);
   const [log] = await storeLogs(project, store);
-  return { shards, shardLogs, merged: { run, junitCases: junit.cases, gatesFailure: junit.gatesFailure, store: log! } };
+  return { shards, shardLogs, merged: { run, junitXml: junit.xml, junitCases: junit.cases, gatesFailure: junit.gatesFailure, store: log! } };
 }
 
 function expectSameRecord(merged: StoredLog, single: StoredLog): void {
@@ -166,6 +167,7 @@ describe("one experiment split across shards", () => {
       expect(merged.junitCases.filter((name) => name === "[gates]")).toHaveLength(1);
       expect(merged.junitCases).toHaveLength(EXAMPLES + 1);
       expect(merged.gatesFailure).toBe(single.gatesFailure);
+      expect(merged.junitXml).toContain('<property name="shards.merged" value="1,2,3,4 of 4"/>');
       expectSameRecord(merged.store, single.store);
       const verdict = `accuracy mean = 0.75 (needs ≥ ${bar}, n=${EXAMPLES})`;
       expect(single.run.output).toContain(verdict);
