@@ -3,7 +3,7 @@ import { runMeasured, type MeasuredRun } from "../lib/measured-run.js";
 import { createBenchProject, REPO_ROOT, type BenchProject } from "../lib/vitest-project.js";
 import { count, ms } from "../lib/format.js";
 import type { Mode, WorkloadReport } from "../lib/report.js";
-import { realPhoenixMissing, startRealPhoenix } from "../../test/support/real-phoenix.js";
+import { postgresMissing, realPhoenixMissing, startRealPhoenix } from "../../test/support/real-phoenix.js";
 import type { WorkloadContext } from "./context.js";
 
 const VITEST_BIN = join(REPO_ROOT, "node_modules/vitest/vitest.mjs");
@@ -50,7 +50,7 @@ export async function runS2(mode: Mode, context: WorkloadContext): Promise<Workl
   const base = {
     id: "S2",
     title: "shards uploading into one Phoenix experiment",
-    parameters: `${SHARDS} \`vitest\` processes started together (VITEST_EXPERIMENTS_SHARD=i/${SHARDS}), one experiment of ${count(runs)} runs with ${EVALUATORS} code evaluators (${count(records)} records: one POST per run and per evaluation), uploading into the real Phoenix server (arize-phoenix from the test prerequisites, SQLite) on this machine; the peer is the same shards with uploads off${mode === "quick" ? " (quick mode: 1,000 runs instead of 6,000)" : ""}`,
+    parameters: `${SHARDS} \`vitest\` processes started together (VITEST_EXPERIMENTS_SHARD=i/${SHARDS}), one experiment of ${count(runs)} runs with ${EVALUATORS} code evaluators (${count(records)} records: one POST per run and per evaluation), uploading into the real Phoenix server (arize-phoenix from the test prerequisites, on SQLite and on PostgreSQL) on this machine; the peer is the same shards with uploads off${mode === "quick" ? " (quick mode: 1,000 runs instead of 6,000)" : ""}`,
     repetitions: 1,
   };
   if (realPhoenixMissing) {
@@ -59,39 +59,42 @@ export async function runS2(mode: Mode, context: WorkloadContext): Promise<Workl
   const project = createBenchProject("s2-upload", "experiments", { "evals/upload.eval.mjs": evalFile(runs) });
   context.log("  S2 shards, uploads off");
   const off = await runShards(project, { BENCH_ROUND: "off", VITEST_EXPERIMENTS_UPLOAD: "false" });
-  const server = await startRealPhoenix();
-  let on: { wallMs: number; runs: MeasuredRun[] };
-  try {
-    context.log("  S2 shards, uploading into the real Phoenix");
-    on = await runShards(project, { BENCH_ROUND: "on", PHOENIX_HOST: server.url, VITEST_EXPERIMENTS_RUN_ID: `bench-s2-${Date.now()}`, VITEST_EXPERIMENTS_TRACING: "false" });
-  } finally {
-    await server.close();
+  const databases = (["sqlite", "postgres"] as const).filter((database) => database === "sqlite" || !postgresMissing);
+  const measured: { database: string; wallMs: number; uploadMs: number; rate: number; perShard: string }[] = [];
+  for (const database of databases) {
+    const server = await startRealPhoenix({ database });
+    let on: { wallMs: number; runs: MeasuredRun[] };
+    try {
+      context.log(`  S2 shards, uploading into the real Phoenix (${database})`);
+      on = await runShards(project, { BENCH_ROUND: database, PHOENIX_HOST: server.url, VITEST_EXPERIMENTS_RUN_ID: `bench-s2-${database}-${Date.now()}`, VITEST_EXPERIMENTS_TRACING: "false" });
+    } finally {
+      await server.close();
+    }
+    const uploadMs = Math.max(1, on.wallMs - off.wallMs);
+    const uploaded = on.runs.map((r) => /Phoenix: experiment "s2-upload" uploaded \((\d+) runs\)/.exec(r.stdout + r.stderr)?.[1]).map(Number);
+    measured.push({ database, wallMs: on.wallMs, uploadMs, rate: records / (uploadMs / 1000), perShard: uploaded.map((n) => (Number.isNaN(n) ? "?" : count(n))).join(" / ") });
   }
-  const uploadMs = Math.max(1, on.wallMs - off.wallMs);
-  const uploaded = on.runs.map((r) => /Phoenix: experiment "s2-upload" uploaded \((\d+) runs\)/.exec(r.stdout + r.stderr)?.[1]).map(Number);
-  const rate = records / (uploadMs / 1000);
   return {
     ...base,
     tables: [
       {
-        header: ["shards", "uploads", "wall (all shards done)", "runs uploaded per shard"],
+        header: ["Phoenix database", "wall (all 4 shards done)", "time the upload added", "records (runs + evaluations) written per second", "runs uploaded per shard"],
         rows: [
-          [String(SHARDS), "off", ms(off.wallMs), "–"],
-          [String(SHARDS), "real Phoenix (SQLite)", ms(on.wallMs), uploaded.map((n) => (Number.isNaN(n) ? "?" : count(n))).join(" / ")],
-        ],
-      },
-      {
-        header: ["figure", "value"],
-        rows: [
-          ["time the upload added", ms(uploadMs)],
-          ["records (runs + evaluations) written per second while uploading", `${rate.toFixed(0)}/s`],
+          ["uploads off", ms(off.wallMs), "–", "–", "–"],
+          ...measured.map((m) => [m.database === "sqlite" ? "SQLite" : "PostgreSQL", ms(m.wallMs), ms(m.uploadMs), `${m.rate.toFixed(0)}/s`, m.perShard]),
         ],
       },
     ],
     targets: [],
     notes: [
-      "Phoenix has no batch endpoint for runs or evaluations, so every record is one POST; each shard keeps 8 in flight. The server and the four shards share this machine's cores, so the rate is a floor for a dedicated Phoenix; docs/scale-out.md uses it to size the upload of 100,000 examples over 50 machines.",
+      "Phoenix has no batch endpoint for runs or evaluations, so every record is one POST; each shard keeps 8 in flight. The server and the four shards share this machine's cores, so the rates are floors for a dedicated Phoenix; docs/scale-out.md uses them to size the upload of 100,000 examples over 50 machines.",
+      ...(postgresMissing ? [`PostgreSQL not measured: ${postgresMissing}.`] : []),
     ],
-    figures: { runs, records, offWallMs: off.wallMs, onWallMs: on.wallMs, uploadMs, recordsPerSecond: rate },
+    figures: {
+      runs,
+      records,
+      offWallMs: off.wallMs,
+      ...Object.fromEntries(measured.flatMap((m) => [[`${m.database}WallMs`, m.wallMs], [`${m.database}UploadMs`, m.uploadMs], [`${m.database}RecordsPerSecond`, m.rate]])),
+    },
   };
 }

@@ -92,6 +92,9 @@ export async function judgeMergedExperiment(merged: MergedExperiment, context: {
   const baseline = descriptor.dryRun === null ? await resolveGateBaseline(descriptor, evalFile, context.store) : undefined;
   const result = buildResult(descriptor, runs, { partial: merged.missingRuns > 0, ...(baseline ? { baseline } : {}) });
   if (baseline) result.baseline = baseline.summarize(runs);
+  // The experiment ended with its last run on any shard, not when its reports were merged.
+  const lastRunEnd = runs.reduce((latest, run) => (run.endTime > latest ? run.endTime : latest), "");
+  if (lastRunEnd) result.endTime = lastRunEnd;
   return result;
 }
 
