@@ -19,9 +19,10 @@ import { runW3 } from "./workloads/w3-programmatic.js";
 import { runW4 } from "./workloads/w4-rate-limit.js";
 import { runW5 } from "./workloads/w5-upload.js";
 import { runS1 } from "./workloads/s1-shard-merge.js";
+import { runS2 } from "./workloads/s2-shard-upload.js";
 import { runW6 } from "./workloads/w6-arize-upload.js";
 
-const WORKLOADS = { W1: runW1, W2: runW2, W3: runW3, W4: runW4, W5: runW5, W6: runW6, S1: runS1 } as const;
+const WORKLOADS = { W1: runW1, W2: runW2, W3: runW3, W4: runW4, W5: runW5, W6: runW6, S1: runS1, S2: runS2 } as const;
 type WorkloadId = keyof typeof WORKLOADS;
 
 const { values } = parseArgs({

@@ -56,8 +56,8 @@ function blobsOf(project: BenchProject): { files: number; totalKiB: number } {
  * and peak memory, which bound how large one sharded experiment can be.
  */
 export async function runS1(mode: Mode, context: WorkloadContext): Promise<WorkloadReport> {
-  const runs = mode === "quick" ? 10_000 : 100_000;
-  const repetitions = mode === "quick" ? 2 : 3;
+  const runs = mode === "quick" ? 4_000 : 100_000;
+  const repetitions = mode === "quick" ? 1 : 3;
   const ours = createBenchProject("s1-evals", "experiments", { "evals/merge.eval.mjs": shardedEvalFile(runs) });
   const plain = createBenchProject("s1-plain", "plain", { "plain.test.mjs": plainShardedFile(runs) });
 
@@ -92,7 +92,7 @@ export async function runS1(mode: Mode, context: WorkloadContext): Promise<Workl
   return {
     id: "S1",
     title: "merge of sharded reports",
-    parameters: `${SHARDS} shards × ${count(runs / SHARDS)} runs of one experiment (${count(runs)} examples, ~200-byte outputs, 2 code evaluators, one gate), merged by \`vitest run --merge-reports\` into the summary, JUnit, store record and verdict; the peer is Vitest's own merge of ${SHARDS} blob reports of ${count(runs)} plain tests split the same way${mode === "quick" ? " (quick mode: 10,000 runs instead of 100,000)" : ""}`,
+    parameters: `${SHARDS} shards × ${count(runs / SHARDS)} runs of one experiment (${count(runs)} examples, ~200-byte outputs, 2 code evaluators, one gate), merged by \`vitest run --merge-reports\` into the summary, JUnit, store record and verdict; the peer is Vitest's own merge of ${SHARDS} blob reports of ${count(runs)} plain tests split the same way${mode === "quick" ? " (quick mode: 4,000 runs instead of 100,000)" : ""}`,
     repetitions,
     tables: [
       {

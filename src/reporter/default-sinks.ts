@@ -39,6 +39,12 @@ export interface SinkContext {
   root: string;
   previousMeans?: Map<string, Record<string, number>>;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Replaying blob reports (`vitest --merge-reports`): sinks that upload to a server are left out,
+   * because the processes that ran the tests uploaded every run already (all shards of a sharded
+   * experiment into one remote experiment), and a second upload would duplicate them.
+   */
+  replaying?: boolean;
 }
 
 /**
@@ -50,7 +56,7 @@ export function createDefaultSinks(options: SinkOptions, context: SinkContext): 
   const env = context.env ?? process.env;
   let store: ExperimentStore | undefined;
   if (options.storeDir !== false) store = openStore(resolveStoreDir({ root: context.root, dir: options.storeDir, env }));
-  const phoenix = createPhoenix(options, context, store, env);
+  const phoenix = context.replaying ? undefined : createPhoenix(options, context, store, env);
 
   const linkFor = (experiment: ExperimentDescriptor): string | undefined =>
     phoenix?.linkFor(experiment) ?? (store && experiment.dryRun === null ? relative(context.root, experimentLogPath(store.dir, experiment.id)) : undefined);

@@ -8,13 +8,11 @@ import { createDefaultSinks, type SinkOptions } from "./default-sinks.js";
 import { createTraceSink } from "./trace-sink.js";
 import type { SpanExportSink } from "../tracing/span-export-sink.js";
 import { holdExitOnSignals } from "./interrupt-signals.js";
-import { join } from "node:path";
 import { newExperimentId } from "../engine/prepare.js";
 import { describeVerdict, gatesFailed } from "../record/gates.js";
-import { resolveGateBaseline } from "../store/gate-baseline.js";
 import { openStore, resolveStoreDir } from "../store/index.js";
 import type { ExperimentStore } from "../store/types.js";
-import { mergeShardReports, shardGroupKey, type ShardReport } from "./shard-merge.js";
+import { describeMissing, judgeMergedExperiment, mergeShardReports, shardGroupKey, type ShardReport } from "./shard-merge.js";
 
 export type ExperimentsReporterOptions = SinkOptions;
 
@@ -149,29 +147,19 @@ export class ExperimentsReporter implements Reporter {
   #finishMerged(reports: readonly (Omit<ShardReport, "runs"> & { suite: TestSuite })[]): void {
     const withRuns = reports.map((report) => ({ ...report, runs: runsOf(report.suite) }));
     const merged = mergeShardReports(withRuns, newExperimentId());
-    const { descriptor, examples, runs, missingShards, missingRuns, problems } = merged;
+    const { descriptor, examples, runs, problems } = merged;
     const logger = this.#output();
     const root = this.#vitest?.config.root ?? process.cwd();
     for (const problem of problems) logger.warn(`vitest-experiments: experiment "${descriptor.name}": the shards' reports do not match: ${problem}.`);
     this.#enqueue(async (sinks) => {
-      const complete = missingRuns === 0;
-      const baseline =
-        descriptor.dryRun === null ? await resolveGateBaseline(descriptor, descriptor.file ? join(root, descriptor.file) : undefined, this.#baselineStore()) : undefined;
-      const result = buildResult(descriptor, runs, { partial: !complete, ...(baseline ? { baseline } : {}) });
-      if (baseline) result.baseline = baseline.summarize(runs);
+      const result = await judgeMergedExperiment(merged, { root, store: this.#baselineStore() });
       await sinks.experimentStarted(descriptor, examples);
       for (const run of runs) await sinks.runCompleted(run, descriptor);
       await sinks.experimentFinished(result);
-      const shards = descriptor.merged!.shards;
-      if (missingShards.length > 0) {
+      const missing = describeMissing(merged);
+      if (missing) {
         process.exitCode = 1;
-        const which = missingShards.map((i) => `${i}/${shards}`).join(", ");
-        logger.warn(
-          `vitest-experiments: experiment "${descriptor.name}": no report from shard${missingShards.length === 1 ? "" : "s"} ${which}: ${missingRuns} of ${descriptor.dataset.exampleIds.length * descriptor.repetitions} runs are missing, so its gates are partial and not judged. Merge every shard's blob report.`,
-        );
-      } else if (!complete) {
-        process.exitCode = 1;
-        logger.warn(`vitest-experiments: experiment "${descriptor.name}": ${missingRuns} runs are missing from the shards' reports (a shard did not finish), so its gates are partial and not judged.`);
+        logger.warn(`vitest-experiments: ${missing}`);
       }
       if (gatesFailed(result.gates)) {
         process.exitCode = 1;
@@ -207,13 +195,11 @@ export class ExperimentsReporter implements Reporter {
 
   #createSinks(): Required<ExperimentSink> {
     const output = this.#output();
-    // Merging reports uploads nothing: the processes that ran the tests uploaded their runs
-    // (every shard of a sharded experiment into one Phoenix experiment), and a second upload
-    // would duplicate them.
-    const options = this.#merging() ? { ...this.options, phoenix: false as const } : this.options;
-    const defaults = createDefaultSinks(options, { output, previousMeans: this.#previousMeans, root: this.#vitest?.config.root ?? process.cwd() });
+    // Merging reports uploads nothing (see SinkContext.replaying).
+    const replaying = this.#merging();
+    const defaults = createDefaultSinks(this.options, { replaying, output, previousMeans: this.#previousMeans, root: this.#vitest?.config.root ?? process.cwd() });
     // After the Phoenix sink: an experiment's spans are exported once the server named its project.
-    this.#traces = createTraceSink(options, defaults, output);
+    this.#traces = replaying ? undefined : createTraceSink(this.options, defaults, output);
     return composeSinks(this.#traces ? [...defaults, this.#traces] : defaults, output);
   }
 

@@ -1,7 +1,11 @@
+import { join } from "node:path";
 import type { Example } from "../datasets/types.js";
+import { buildResult } from "../record/stats.js";
+import { resolveGateBaseline } from "../store/gate-baseline.js";
+import type { ExperimentStore } from "../store/types.js";
 import { runIdOf } from "../record/naming.js";
 import { formatShard } from "../record/shard.js";
-import type { ExperimentDescriptor, RunRecord } from "../record/types.js";
+import type { ExperimentDescriptor, ExperimentResult, RunRecord } from "../record/types.js";
 
 /** What one shard's report holds of one experiment: its descriptor (with `shard`), the whole dataset's examples, its runs. */
 export interface ShardReport {
@@ -75,4 +79,34 @@ export function mergeShardReports(reports: readonly ShardReport[], id: string): 
 
 function shardLabel(descriptor: ExperimentDescriptor): string {
   return descriptor.shard ? formatShard(descriptor.shard) : "1/1";
+}
+
+/**
+ * The verdict the shards could not give alone: every gate over every run, with the baseline (for
+ * `maxDrop` and the deltas) from the committed baseline file next to the eval file under `root`, or
+ * from `store`. Runs missing (a shard's report, or runs a shard did not finish) make it partial.
+ */
+export async function judgeMergedExperiment(merged: MergedExperiment, context: { root: string; store: ExperimentStore | undefined }): Promise<ExperimentResult> {
+  const { descriptor, runs } = merged;
+  const evalFile = descriptor.file ? join(context.root, descriptor.file) : undefined;
+  const baseline = descriptor.dryRun === null ? await resolveGateBaseline(descriptor, evalFile, context.store) : undefined;
+  const result = buildResult(descriptor, runs, { partial: merged.missingRuns > 0, ...(baseline ? { baseline } : {}) });
+  if (baseline) result.baseline = baseline.summarize(runs);
+  // The experiment ended with its last run on any shard, not when its reports were merged.
+  const lastRunEnd = runs.reduce((latest, run) => (run.endTime > latest ? run.endTime : latest), "");
+  if (lastRunEnd) result.endTime = lastRunEnd;
+  return result;
+}
+
+/** What the person merging must know about a merged experiment: missing shards or runs. Undefined when complete. */
+export function describeMissing(merged: MergedExperiment): string | undefined {
+  const { descriptor, missingShards, missingRuns } = merged;
+  if (missingRuns === 0) return undefined;
+  const total = descriptor.dataset.exampleIds.length * descriptor.repetitions;
+  const shards = descriptor.merged?.shards ?? 1;
+  if (missingShards.length > 0) {
+    const which = missingShards.map((i) => `${i}/${shards}`).join(", ");
+    return `experiment "${descriptor.name}": no report from shard${missingShards.length === 1 ? "" : "s"} ${which}: ${missingRuns} of ${total} runs are missing, so its gates are partial and not judged. Merge every shard's report.`;
+  }
+  return `experiment "${descriptor.name}": ${missingRuns} of ${total} runs are missing from the shards' reports (a shard did not finish), so its gates are partial and not judged.`;
 }

@@ -117,7 +117,8 @@ function declare(suite: SuiteFn, name: string, options: ExperimentOptions): void
         if (descriptor.shard) {
           // A shard has a share of the runs: its aggregates would be a verdict over data that is
           // not the experiment's. The merge of every shard's report judges the gates.
-          writeResultMeta(context.task.meta, buildResult(descriptor, records, { partial: true, throttle: executor.limiter.summary() }));
+          const baseline = descriptor.dryRun === null ? await resolveWorkerGateBaseline(descriptor, file) : undefined;
+          writeResultMeta(context.task.meta, buildResult(descriptor, records, { partial: true, throttle: executor.limiter.summary(), ...(baseline ? { baseline } : {}) }));
           const total = examples.length * descriptor.repetitions;
           return context.skip(
             `gates not judged on shard ${formatShard(descriptor.shard)}: it ran ${records.length} of the experiment's ${total} runs; merge the shards' blob reports (vitest run --merge-reports) for the verdict`,

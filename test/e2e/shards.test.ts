@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { createFixtureProject, type FixtureProject, type VitestRun } from "../support/fixture-project.js";
+import { createFixtureProject, REPO_ROOT, runNode, type FixtureProject, type VitestRun } from "../support/fixture-project.js";
 import { startFakePhoenix, type FakePhoenix } from "../support/fake-phoenix/index.js";
 
 /**
@@ -11,6 +11,7 @@ import { startFakePhoenix, type FakePhoenix } from "../support/fake-phoenix/inde
  */
 
 const SHARDS = 4;
+const CLI = join(REPO_ROOT, "dist/cli.js");
 const EXAMPLES = 40;
 
 // 40 examples; every fourth answer is wrong, so accuracy is 0.75: a bar of 0.7 passes, 0.8 fails.
@@ -20,7 +21,7 @@ experiment("numbers", {
   dataset: { name: "numbers", examples },
   task: ({ input }) => (input.n % 4 === 3 ? -1 : input.n),
   evaluators: { accuracy: ({ output, expected }) => output === expected, has_content: ({ output }) => output !== null },
-  thresholds: { accuracy: Number(process.env.BAR), has_content: { perRun: 1 } },
+  thresholds: { accuracy: { mean: Number(process.env.BAR), maxDrop: 0.05 }, has_content: { perRun: 1 } },
   concurrency: 8,
 });
 `;
@@ -32,6 +33,7 @@ afterEach(async () => {
 
 interface Outcome {
   run: VitestRun;
+  junitXml: string;
   junitCases: string[];
   gatesFailure: string | undefined;
   store: StoredLog;
@@ -69,11 +71,11 @@ async function junitOf(project: FixtureProject, path: string): Promise<{ cases: 
 async function unsharded(project: FixtureProject, bar: string): Promise<Outcome> {
   const store = `store-single-${bar}`;
   const run = await project.vitest(["run", "--project", "evals"], {
-    env: { BAR: bar, VITEST_EXPERIMENTS_DIR: store, VITEST_EXPERIMENTS_JUNIT: `single-${bar}.xml` },
+    env: { BAR: bar, VITEST_EXPERIMENTS_DIR: store, VITEST_EXPERIMENTS_JUNIT: `single-${bar}.xml`, GITHUB_STEP_SUMMARY: join(project.dir, `summary-single-${bar}.md`) },
   });
   const junit = await junitOf(project, `single-${bar}.xml`);
   const [log] = await storeLogs(project, store);
-  return { run, junitCases: junit.cases, gatesFailure: junit.gatesFailure, store: log! };
+  return { run, junitXml: junit.xml, junitCases: junit.cases, gatesFailure: junit.gatesFailure, store: log! };
 }
 
 /** Runs the shards (each with its own store and report folder), then merges the reports present. */
@@ -105,11 +107,11 @@ async function sharded(
   const store = `store-merged-${tag}`;
   beforeMerge?.();
   const run = await project.vitest(["run", "--project", "evals", `--merge-reports=reports-${tag}`], {
-    env: { ...env, VITEST_EXPERIMENTS_DIR: store, VITEST_EXPERIMENTS_JUNIT: `merged-${tag}.xml` },
+    env: { ...env, VITEST_EXPERIMENTS_DIR: store, VITEST_EXPERIMENTS_JUNIT: `merged-${tag}.xml`, GITHUB_STEP_SUMMARY: join(project.dir, `summary-merged-${tag}.md`) },
   });
   const junit = await junitOf(project, `merged-${tag}.xml`);
   const [log] = await storeLogs(project, store);
-  return { shards, shardLogs, merged: { run, junitCases: junit.cases, gatesFailure: junit.gatesFailure, store: log! } };
+  return { shards, shardLogs, merged: { run, junitXml: junit.xml, junitCases: junit.cases, gatesFailure: junit.gatesFailure, store: log! } };
 }
 
 function expectSameRecord(merged: StoredLog, single: StoredLog): void {
@@ -127,11 +129,16 @@ function expectSameRecord(merged: StoredLog, single: StoredLog): void {
   expect(merged.end!.gates).toEqual(single.end!.gates);
   expect(merged.end!.stats.evaluators).toEqual(single.end!.stats.evaluators);
   expect(merged.end!.stats.runs).toBe(single.end!.stats.runs);
+  expect(merged.end!.baseline).toEqual(single.end!.baseline);
 }
 
 describe("one experiment split across shards", () => {
   test("four shards merged with --merge-reports give the unsharded run's exit code, JUnit cases, store record and gate verdict", async () => {
     const project = await createFixtureProject({ "evals/numbers.eval.ts": EVAL });
+    // A committed baseline file, as a team keeps one: both the unsharded and the merged run compare with it.
+    const update = await project.vitest(["run", "--project", "evals", "-u"], { env: { BAR: "0.7", VITEST_EXPERIMENTS_DIR: "store-update" } });
+    expect(update.exitCode, update.output).toBe(0);
+    expect(JSON.parse(await project.read("evals/__baselines__/numbers.eval.ts.json")).numbers.means.accuracy).toBe(0.75);
 
     for (const [bar, exitCode] of [
       ["0.8", 1],
@@ -160,10 +167,28 @@ describe("one experiment split across shards", () => {
       expect(merged.junitCases.filter((name) => name === "[gates]")).toHaveLength(1);
       expect(merged.junitCases).toHaveLength(EXAMPLES + 1);
       expect(merged.gatesFailure).toBe(single.gatesFailure);
+      expect(merged.junitXml).toContain('<property name="shards.merged" value="1,2,3,4 of 4"/>');
       expectSameRecord(merged.store, single.store);
       const verdict = `accuracy mean = 0.75 (needs ≥ ${bar}, n=${EXAMPLES})`;
       expect(single.run.output).toContain(verdict);
       expect(merged.run.output).toContain(verdict);
+      // The step summary says the same, but for where the record is (the store's path names the experiment's id).
+      const summary = async (path: string) => (await project.read(path)).replace(/ · record: \S*\.jsonl/g, "");
+      expect(await summary(`summary-merged-${bar}-all.md`)).toBe(await summary(`summary-single-${bar}.md`));
+      expect(await summary(`summary-merged-${bar}-all.md`)).toContain("accuracy");
+      expect(merged.store.end!.baseline.source).toContain("__baselines__/numbers.eval.ts.json");
+      expect(merged.run.output).toContain("✓ accuracy drop from baseline 0.75 = 0 (needs ≤ 0.05, n=40)");
+
+      // The shards' stores, merged by the command line instead of the blob reports: the same record.
+      const machines = (await readdir(project.dir)).filter((d) => d.startsWith(`machine-${bar}-all-`)).map((d) => `${d}/store`);
+      expect(machines).toHaveLength(SHARDS);
+      const cli = await runNode([CLI, "merge", ...machines], project.dir, { VITEST_EXPERIMENTS_DIR: `store-cli-${bar}` });
+      expect(cli.exitCode, cli.output).toBe(exitCode);
+      expect(cli.stdout).toContain(`from ${SHARDS} of ${SHARDS} shards: ${EXAMPLES} runs`);
+      expect(cli.stdout).toContain(verdict);
+      const [fromStores] = await storeLogs(project, `store-cli-${bar}`);
+      expectSameRecord(fromStores!, single.store);
+
       if (exitCode === 1) {
         expect(single.gatesFailure).toContain(`✗ ${verdict}`);
         expect(merged.run.output).toContain(`GatesFailedError: gates failed for experiment "numbers":\n✗ ${verdict}`);
@@ -181,10 +206,40 @@ describe("one experiment split across shards", () => {
     expect(merged.run.output).toContain(`experiment "numbers": no report from shard 3/4: ${missing} of ${EXAMPLES} runs are missing, so its gates are partial and not judged`);
     expect(merged.store.header.merged).toEqual({ shards: SHARDS, present: [1, 2, 4] });
     expect(merged.store.end!.status).toBe("partial");
-    expect(merged.store.end!.gates.map((g: { status: string }) => g.status)).toEqual(["partial"]);
+    // No committed baseline in this project: maxDrop says so, the mean gate is partial.
+    expect(merged.store.end!.gates.map((g: { status: string }) => g.status)).toEqual(["partial", "no-baseline"]);
     expect(merged.run.output).toContain("~ partial accuracy mean");
     expect(merged.run.output).toContain("merged from 3 of 4 shards; missing: 3/4");
     expect(merged.gatesFailure).toBeUndefined();
+  });
+
+  test("composes with Vitest's --shard: files split by Vitest, each file's runs by VITEST_EXPERIMENTS_SHARD, all merged", async () => {
+    const small = (name: string) => EVAL.replace('experiment("numbers"', `experiment("${name}"`).replace("length: 40", "length: 12");
+    const project = await createFixtureProject({ "evals/a.eval.ts": small("alpha"), "evals/b.eval.ts": small("beta") });
+    for (const files of [1, 2]) {
+      for (const runs of [1, 2]) {
+        const run = await project.vitest(["run", "--project", "evals", `--shard=${files}/2`, "--reporter=blob", "--reporter=default"], {
+          env: { BAR: "0.7", VITEST_EXPERIMENTS_SHARD: `${runs}/2`, VITEST_EXPERIMENTS_DIR: `machine-${files}-${runs}` },
+        });
+        expect(run.exitCode, run.output).toBe(0);
+      }
+    }
+    expect((await readdir(join(project.dir, ".vitest-reports"))).sort()).toEqual([
+      "blob-experiments-1-2-files-1-2.json",
+      "blob-experiments-1-2-files-2-2.json",
+      "blob-experiments-2-2-files-1-2.json",
+      "blob-experiments-2-2-files-2-2.json",
+    ]);
+    const merged = await project.vitest(["run", "--project", "evals", "--merge-reports"], { env: { VITEST_EXPERIMENTS_DIR: "store-merged", VITEST_EXPERIMENTS_JUNIT: "merged.xml" } });
+    expect(merged.exitCode, merged.output).toBe(0);
+    const logs = await storeLogs(project, "store-merged");
+    expect(logs.map((log) => [log.header.name, log.runs.length, log.header.merged]).sort()).toEqual([
+      ["alpha", 12, { shards: 2, present: [1, 2] }],
+      ["beta", 12, { shards: 2, present: [1, 2] }],
+    ]);
+    const { cases } = await junitOf(project, "merged.xml");
+    expect(cases.filter((name) => name === "[gates]")).toHaveLength(2);
+    expect(cases).toHaveLength(2 * 13);
   });
 
   test("a shard value that is not i/N is an error naming the variable", async () => {

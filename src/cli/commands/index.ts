@@ -6,6 +6,7 @@ import { deleteCommand } from "./delete.js";
 import { exportCommand } from "./export.js";
 import { listCommand } from "./list.js";
 import { logCommand } from "./log.js";
+import { mergeCommand } from "./merge.js";
 import { phoenixCommand } from "./phoenix.js";
 import { reportCommand } from "./report.js";
 import { runsCommand } from "./runs.js";
@@ -13,4 +14,4 @@ import { showCommand } from "./show.js";
 import { uploadCommand } from "./upload.js";
 
 /** Every command of the CLI, in the order `--help` lists them. Add a command here. */
-export const commands: readonly CliCommand[] = [listCommand, showCommand, runsCommand, compareCommand, reportCommand, exportCommand, deleteCommand, baselineCommand, uploadCommand, logCommand, annotateCommand, phoenixCommand];
+export const commands: readonly CliCommand[] = [listCommand, showCommand, runsCommand, compareCommand, reportCommand, exportCommand, deleteCommand, baselineCommand, mergeCommand, uploadCommand, logCommand, annotateCommand, phoenixCommand];

@@ -194,6 +194,9 @@ function addSuiteProperties(suite: TestSuite, experiment: ExperimentDescriptor, 
   if (experiment.description) suite.property("experiment.description", sanitizeText(experiment.description, maxFieldLength));
   if (dataset.phoenix) suite.property("dataset.phoenixId", cleanName(dataset.phoenix.datasetId));
   if (experiment.dryRun) suite.property("dryRun", `sampled=${experiment.dryRun.sampled} seed=${experiment.dryRun.seed}`);
+  if (experiment.shard) suite.property("shard", `${experiment.shard.index}/${experiment.shard.count} runs=${experiment.shard.runs}`);
+  if (experiment.merged) suite.property("shards.merged", `${experiment.merged.present.join(",")} of ${experiment.merged.shards}`);
+  if (experiment.runId) suite.property("ci.runId", cleanName(experiment.runId));
   if (experiment.git?.commit) suite.property("git.commit", cleanName(experiment.git.commit));
   if (experiment.git?.branch) suite.property("git.branch", cleanName(experiment.git.branch));
   if (outcome.finished) {

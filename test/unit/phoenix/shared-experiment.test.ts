@@ -6,6 +6,7 @@ import { inShard } from "../../../src/record/shard.js";
 import type { Example } from "../../../src/datasets/types.js";
 import type { ExperimentDescriptor } from "../../../src/record/types.js";
 import { startFakePhoenix, type FakePhoenix } from "../../support/fake-phoenix/index.js";
+import { realPhoenixMissing, startRealPhoenix } from "../../support/real-phoenix.js";
 import { descriptor, examples, result, run } from "./records.js";
 
 /**
@@ -24,7 +25,7 @@ async function fake(): Promise<FakePhoenix> {
   return server;
 }
 
-function machine(server: FakePhoenix) {
+function machine(server: { url: string }) {
   const client = new PhoenixClient({ host: server.url, headers: {} }, { retry: { minDelayMs: 1, maxDelayMs: 8 } });
   cleanups.push(() => client.close());
   const warnings: string[] = [];
@@ -38,7 +39,7 @@ function shardOf(id: string, list: readonly Example[], index: number, count: num
 }
 
 /** One shard's upload: the whole dataset announced, only its share of the runs posted. */
-async function runShard(server: FakePhoenix, list: readonly Example[], index: number, count: number, runId: string | undefined) {
+async function runShard(server: { url: string }, list: readonly Example[], index: number, count: number, runId: string | undefined) {
   const { sink, warnings } = machine(server);
   const experiment = shardOf(`local-${runId}-${index}`, list, index, count, runId);
   await sink.experimentStarted!(experiment, list);
@@ -96,5 +97,27 @@ describe("shards of one CI run share one Phoenix experiment", () => {
     const lone = await runShard(server, list, 2, 2, undefined);
     expect(lone.warnings.join("\n")).toContain("set VITEST_EXPERIMENTS_RUN_ID to the same value on every shard");
     expect(server.state.experiments).toHaveLength(3);
+  });
+});
+
+describe.skipIf(realPhoenixMissing)("shards of one CI run on the real Phoenix server", () => {
+  it("concurrent shards converge on one experiment with every run and evaluation", { timeout: 240_000 }, async () => {
+    const server = await startRealPhoenix();
+    cleanups.push(() => server.close());
+    const list = examples(40);
+    const shards = await Promise.all([1, 2, 3, 4].map((index) => runShard(server, list, index, 4, "ci-real-1")));
+    expect(shards.flatMap((s) => s.warnings), server.log().slice(-2000)).toEqual([]);
+
+    const client = new PhoenixClient({ host: server.url, headers: {} });
+    cleanups.push(() => client.close());
+    const dataset = await client.findDatasetByName("qa");
+    const experiments = (await client.listExperiments(dataset!.id)).filter((e) => e.metadata[RUN_ID_METADATA_KEY] === "ci-real-1");
+    expect(experiments).toHaveLength(1);
+    expect(experiments[0]!.example_count).toBe(40);
+    const runs = await client.listRuns(experiments[0]!.id);
+    expect(runs).toHaveLength(40);
+    expect(new Set(runs.map((r) => r.dataset_example_id)).size).toBe(40);
+    const incomplete = await client.listIncompleteEvaluations(experiments[0]!.id, ["exact", "judge", "length"]);
+    expect(incomplete).toEqual([]);
   });
 });
