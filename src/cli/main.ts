@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { BaselineFileError } from "../store/baseline-file.js";
 import { StoreError } from "../store/errors.js";
 import { commands } from "./commands/index.js";
 import { CliError, type CliContext, type CliIo } from "./context.js";
+import { packageVersion } from "../sinks/html-report/version.js";
 
 /** Builds the `vitest-experiments` program; commands come from `commands/index.ts`. */
 export function createProgram(context: CliContext): Command {
@@ -49,14 +49,5 @@ export async function runCli(argv: readonly string[], io: CliIo, options: { env?
     io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     if (error instanceof Error && error.stack && context.env.DEBUG) io.stderr.write(`${error.stack}\n`);
     return 1;
-  }
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-    return pkg.version ?? "unknown";
-  } catch {
-    return "unknown";
   }
 }

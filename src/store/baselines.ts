@@ -206,7 +206,8 @@ function currentScore(run: RunRecord, evaluator: string): number | null {
   return evaluation?.score ?? null;
 }
 
-function barOf(gates: readonly GateSpec[], evaluator: string): number | undefined {
+/** The bar one run is judged by for `evaluator`: its gate's `perRun`, else its `mean`. */
+export function barOf(gates: readonly GateSpec[], evaluator: string): number | undefined {
   const gate = gates.find((g) => g.evaluator === evaluator && (g.perRun !== undefined || g.mean !== undefined));
   return gate?.perRun ?? gate?.mean;
 }

@@ -44,6 +44,8 @@ export function serializeLine(line: LogLine): string {
 
 /** How every run line starts: `serializeLine` writes `type` first. */
 const RUN_LINE_PREFIX = '{"type":"run",';
+/** The examples an experiment ran (for reports): as large as the dataset, and listings never need it. */
+const EXAMPLES_EVENT_PREFIX = '{"type":"event","event":{"type":"examples",';
 
 /**
  * Reads an experiment log. Bad lines are reported in `problems` with their line numbers.
@@ -64,6 +66,7 @@ export function parseLog(text: string, options: { summaryOnly?: boolean } = {}):
       parsed.runCount += 1;
       return;
     }
+    if (options.summaryOnly && complete && raw.startsWith(EXAMPLES_EVENT_PREFIX)) return;
     let value: unknown;
     try {
       value = JSON.parse(raw);

@@ -50,13 +50,17 @@ experiment("math", {
 });
 `,
     );
-    const run = await runNode([join(dir, "node_modules/vitest/vitest.mjs"), "run", "--project", "evals"], dir, { CI: "true" });
+    const run = await runNode([join(dir, "node_modules/vitest/vitest.mjs"), "run", "--project", "evals"], dir, { CI: "true", VITEST_EXPERIMENTS_REPORT: "reports/experiments.html" });
     expect(run.exitCode, run.output).toBe(0);
     expect(run.output).toContain("7 passed");
     expect(run.output).toContain("EXPERIMENT");
     const junit = await readFile(join(dir, "reports/experiments.junit.xml"), "utf8");
     expect(junit).toContain('name="q1 [rep 1/2]"');
     expect(await readdir(join(dir, ".vitest-experiments/experiments"))).toHaveLength(1);
+    // The HTML report's page is built into the package: the user builds nothing.
+    const report = await readFile(join(dir, "reports/experiments.html"), "utf8");
+    expect(report).toMatch(/<script>"use strict";\(\(\)=>\{.{1000,}<\/script>/s);
+    expect(report).toContain('"name":"math"');
 
     // The declarations resolve for a TypeScript user (the package ships .d.ts for every entry point).
     for (const entry of ["index", "config", "evaluators"]) {

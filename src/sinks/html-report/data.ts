@@ -4,8 +4,8 @@
  * and for two experiments the store's own comparison (`compareToBaseline`) ordered regressions first.
  */
 import { computeStats } from "../../record/stats.js";
-import type { ExperimentDescriptor, ExperimentResult, GateSpec, JsonValue, RunRecord } from "../../record/types.js";
-import { baselineFromStored, compareToBaseline, sideBySide } from "../../store/baselines.js";
+import type { ExperimentDescriptor, ExperimentResult, JsonValue, RunRecord } from "../../record/types.js";
+import { barOf, baselineFromStored, compareToBaseline, sideBySide } from "../../store/baselines.js";
 import { excludesFailedTasks, runKey } from "../../store/run-scores.js";
 import type { StoredExperiment, StoreEvent } from "../../store/types.js";
 import { DEFAULT_FIELD_LIMIT, truncate } from "../text-safety.js";
@@ -62,12 +62,6 @@ export function sourceOfStored(stored: StoredExperiment): ExperimentSource {
   return { experiment: stored.experiment, result: stored.result, runs: stored.runs, examples: examplesFromEvents(stored.events) };
 }
 
-/** The bar one run's score is judged by: the gate's `perRun`, else its `mean`. */
-function runBar(gates: readonly GateSpec[], evaluator: string): number | null {
-  const gate = gates.find((g) => g.evaluator === evaluator && (g.perRun !== undefined || g.mean !== undefined));
-  return gate?.perRun ?? gate?.mean ?? null;
-}
-
 function errorText(error: { name: string; message: string }): string {
   return truncate(error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message, DEFAULT_FIELD_LIMIT);
 }
@@ -109,7 +103,7 @@ export function reportExperiment({ experiment, result, runs, examples }: Experim
     count: s.count,
     errors: s.errors,
     passRate: s.passRate,
-    bar: runBar(experiment.gates, s.name),
+    bar: barOf(experiment.gates, s.name) ?? null,
     labels: s.labels,
   }));
   const order = evaluators.map((e) => e.name);

@@ -80,7 +80,7 @@ export function renderPage(data: ReportData, { script, style }: PageAssets): str
 </head>
 <body>
 <noscript><p class="noscript">This report needs JavaScript to show its data.</p></noscript>
-<div id="app" aria-live="polite"></div>
+<div id="app"></div>
 <script type="application/json" id="report-data">${jsonForScript(data)}</script>
 <script>${script}</script>
 </body>

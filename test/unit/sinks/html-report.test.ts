@@ -178,6 +178,8 @@ describe("report sink", () => {
     await sink.runCompleted!(run(d, "q3", { accuracy: 1 }), d);
     await sink.experimentFinished!(result(d, []));
     await sink.close!();
+    // Listings skip the examples line without parsing it.
+    expect((await openStore(dir).listExperiments()).map((s) => [s.experiment.id, s.runCount, s.status])).toEqual([["exp-stored", 1, "passed"]]);
     const data = reportExperiment(sourceOfStored((await openStore(dir).readExperiment("exp-stored"))!));
     expect(data.hasExamples).toBe(true);
     expect(data.runs[0]).toMatchObject({ exampleId: "q3", input: '{\n  "question": "question q3"\n}', expected: "answer q3" });

@@ -47,7 +47,7 @@ function main(): void {
   const app = document.getElementById("app")!;
   const data = readData();
   const tabs = tabsOf(data);
-  const content = h("main", { attrs: { id: "content" } });
+  const content = h("main", { attrs: { id: "content", role: "tabpanel" } });
   let current = tabs[0]?.id;
   const nav = h("nav", { class: "tabs", attrs: { role: "tablist", "aria-label": "Experiments" } });
 

@@ -80,8 +80,13 @@ interface Bin {
 export function bins(scores: readonly number[]): Bin[] {
   if (scores.length === 0) return [];
   if (scores.every((s) => s === 0 || s === 1)) return [{ label: "0", count: scores.filter((s) => s === 0).length }, { label: "1", count: scores.filter((s) => s === 1).length }];
-  let lo = Math.min(...scores.slice(0, 100_000));
-  let hi = Math.max(...scores.slice(0, 100_000));
+  // A loop, not Math.min(...scores): spreading 100,000 arguments overflows the stack.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of scores) {
+    if (s < lo) lo = s;
+    if (s > hi) hi = s;
+  }
   if (lo >= 0 && hi <= 1) [lo, hi] = [0, 1];
   if (hi === lo) return [{ label: num(lo), count: scores.length }];
   const n = 10;

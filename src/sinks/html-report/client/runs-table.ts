@@ -87,7 +87,7 @@ export function runsTable(experiment: ReportExperiment): HTMLElement {
   };
 
   const root = h("section", { class: "runs", attrs: { "aria-label": "Runs" } });
-  const summary = h("span", { class: "muted", attrs: { "data-role": "match-count" } });
+  const summary = h("span", { class: "muted", attrs: { "data-role": "match-count", "aria-live": "polite" } });
   const body = h("div", { class: "table-wrap" });
   const pagerSlot = h("div");
 
