@@ -34,6 +34,7 @@ export const MATRIX_E2E_FILES = [
   "test/e2e/phoenix.test.ts", // upload to the fake Phoenix server, resuming, the CLI
   "test/e2e/interrupt.test.ts", // SIGINT and SIGTERM mid-run
   "test/e2e/blob-merge.test.ts", // task meta through blob reports and --merge-reports
+  "test/e2e/project-isolation.test.ts", // what the evals project inherits from the root config (changed in Vitest 5)
   "test/e2e/reliability-output.test.ts", // reporting: terminal, JUnit and step summary under hostile outputs; secrets
   "test/e2e/reliability-faults.test.ts", // failing sinks, Phoenix faults mid-run
 ];

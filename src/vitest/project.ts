@@ -12,6 +12,12 @@ export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
   /** Eval files. Default `**\/*.eval.{ts,mts,js,mjs}`. */
   include?: string[];
   exclude?: string[];
+  /**
+   * What the project inherits, as Vitest's `extends`: by default nothing (the same on Vitest 4 and
+   * 5); `true` for the config that declares it (its `resolve.alias`, plugins, `setupFiles`...; arrays
+   * such as `include` are merged), or a path to a config file.
+   */
+  extends?: string | true;
 }
 
 /**
@@ -19,12 +25,15 @@ export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
  * configuration needed: it includes the eval files, installs the experiments runner, leaves
  * timeouts and concurrency to the engine, and registers the reporter itself.
  */
+const ISOLATED = fileURLToPath(new URL("./isolated-project.config.js", import.meta.url));
+
 export function experimentsProject(options: ExperimentsProjectOptions = {}): TestProjectInlineConfiguration {
   // Called while Vitest loads the config: the first place to stop an unsupported Vitest or Node
   // with one message, before its workers fail to load the runner.
   enforceSupportedVersions();
-  const { name = "evals", include = ["**/*.eval.{ts,mts,js,mjs}"], exclude, ...reporterOptions } = options;
+  const { name = "evals", include = ["**/*.eval.{ts,mts,js,mjs}"], exclude, extends: inherit = ISOLATED, ...reporterOptions } = options;
   return {
+    extends: inherit,
     plugins: [experimentsReporterPlugin(reporterOptions)],
     test: {
       name,
