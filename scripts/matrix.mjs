@@ -33,6 +33,8 @@ export const MATRIX_E2E_FILES = [
   "test/e2e/history.test.ts", // baselines (maxDrop), `vitest -u`, watch mode
   "test/e2e/phoenix.test.ts", // upload to the fake Phoenix server, resuming, the CLI
   "test/e2e/interrupt.test.ts", // SIGINT and SIGTERM mid-run
+  "test/e2e/blob-merge.test.ts", // task meta through blob reports and --merge-reports
+  "test/e2e/project-isolation.test.ts", // what the evals project inherits from the root config (changed in Vitest 5)
   "test/e2e/reliability-output.test.ts", // reporting: terminal, JUnit and step summary under hostile outputs; secrets
   "test/e2e/reliability-faults.test.ts", // failing sinks, Phoenix faults mid-run
 ];
@@ -44,6 +46,44 @@ export const CONFIGURATIONS = [
 ];
 
 const seconds = (since) => Math.round((Date.now() - since) / 1000);
+
+/**
+ * A user's `vitest.config.ts` and eval file, compiled by this repository's TypeScript against the
+ * consumer project's installed declarations (the package's and this Vitest's): a type the package
+ * borrows from Vitest that changed shape would fail here. Throws with tsc's output.
+ */
+export function typecheckConsumer(consumer) {
+  writeFileSync(
+    join(consumer, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ["vitest.config.ts", "evals"] }),
+  );
+  writeFileSync(
+    join(consumer, "vitest.config.ts"),
+    `import { defineConfig } from "vitest/config";
+import { experimentsProject, experimentsReporterPlugin } from "vitest-experiments/config";
+export default defineConfig({
+  plugins: [experimentsReporterPlugin({ junit: false })],
+  test: { projects: [{ test: { name: "unit", include: ["src/**/*.test.ts"] } }, experimentsProject({ include: ["evals/**/*.eval.ts"], phoenix: false })] },
+});
+`,
+  );
+  mkdirSync(join(consumer, "evals"), { recursive: true });
+  writeFileSync(
+    join(consumer, "evals/sample.eval.ts"),
+    `import { experiment, datasets, type TaskContext } from "vitest-experiments";
+import { exactMatch } from "vitest-experiments/evaluators";
+experiment("sample", {
+  dataset: datasets.inline("numbers", [{ id: "a", input: { n: 2 }, output: "4" }]),
+  task: async ({ input, signal }: TaskContext<{ n: number }>) => (signal.aborted ? "" : String(input.n * 2)),
+  evaluators: [exactMatch(), function has_content({ output }) { return Boolean(output); }],
+  thresholds: { exact_match: { mean: 0.8, maxDrop: 0.1 }, has_content: { perRun: 1 } },
+  repetitions: 2,
+});
+`,
+  );
+  const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", consumer], { encoding: "utf8" });
+  if (tsc.status !== 0) throw new Error(`the consumer project does not typecheck:\n${tsc.stdout}${tsc.stderr}`);
+}
 
 /**
  * Runs the matrix and returns one result per configuration. `env` carries the prerequisites'
@@ -71,45 +111,57 @@ export async function runMatrix({ env, ci, log, only = [] }) {
       results.push({ configuration, status: "skipped", reason });
       continue;
     }
-    log(`${configuration.name}:`);
-    const consumer = join(work, configuration.id);
-    mkdirSync(consumer);
-    writeFileSync(
-      join(consumer, "package.json"),
-      JSON.stringify({ name: `matrix-${configuration.id}`, private: true, type: "module", devDependencies: { vitest: configuration.vitest, "vitest-experiments": `file:../${tarball}` } }, null, 2),
-    );
-    // npm itself runs on the configuration's Node (first on PATH), as it would for a user on it.
-    const path = `${dirname(node)}${delimiter}${process.env.PATH ?? ""}`;
-    started = Date.now();
-    execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: consumer, stdio: "inherit", env: { ...process.env, PATH: path } });
-    const installSeconds = seconds(started);
+    try {
+      log(`${configuration.name}:`);
+      const consumer = join(work, configuration.id);
+      mkdirSync(consumer);
+      writeFileSync(
+        join(consumer, "package.json"),
+        JSON.stringify({ name: `matrix-${configuration.id}`, private: true, type: "module", devDependencies: { vitest: configuration.vitest, "vitest-experiments": `file:../${tarball}` } }, null, 2),
+      );
+      // npm itself runs on the configuration's Node (first on PATH), as it would for a user on it.
+      const path = `${dirname(node)}${delimiter}${process.env.PATH ?? ""}`;
+      started = Date.now();
+      execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: consumer, stdio: "inherit", env: { ...process.env, PATH: path } });
+      const installSeconds = seconds(started);
 
-    const vitestDir = join(consumer, "node_modules/vitest");
-    // The fixture projects must really run this Vitest on this Node: a wrong link would prove nothing.
-    const banner = execFileSync(node, [join(vitestDir, "vitest.mjs"), "--version"], { cwd: consumer, encoding: "utf8" }).trim();
-    if (!banner.includes(`vitest/${configuration.vitestMajor}.`) || !banner.includes(`node-v${configuration.node}.`)) {
-      throw new Error(`${configuration.name}: the consumer project runs ${banner}, not Vitest ${configuration.vitestMajor} on Node ${configuration.node}`);
+      const vitestDir = join(consumer, "node_modules/vitest");
+      // The fixture projects must really run this Vitest on this Node: a wrong link would prove nothing.
+      const banner = execFileSync(node, [join(vitestDir, "vitest.mjs"), "--version"], { cwd: consumer, encoding: "utf8" }).trim();
+      if (!banner.includes(`vitest/${configuration.vitestMajor}.`) || !banner.includes(`node-v${configuration.node}.`)) {
+        throw new Error(`${configuration.name}: the consumer project runs ${banner}, not Vitest ${configuration.vitestMajor} on Node ${configuration.node}`);
+      }
+      log(`  installed the tarball with ${banner} (${installSeconds}s)`);
+
+      started = Date.now();
+      typecheckConsumer(consumer);
+      const typecheckSeconds = seconds(started);
+      log(`  a user's config and eval file typecheck against the package's declarations and this Vitest's (${typecheckSeconds}s)`);
+
+      started = Date.now();
+      const suite = spawnSync(join(root, "node_modules/.bin/vitest"), ["run", "--project", "e2e", ...MATRIX_E2E_FILES], {
+        cwd: root,
+        stdio: "inherit",
+        env: {
+          ...process.env,
+          ...env,
+          VITEST_EXPERIMENTS_E2E_NODE: node,
+          VITEST_EXPERIMENTS_E2E_VITEST: vitestDir,
+          VITEST_EXPERIMENTS_E2E_PACKAGE: join(consumer, "node_modules/vitest-experiments"),
+        },
+      });
+      const status = suite.status === 0 ? "passed" : "failed";
+      results.push({ configuration, status, banner, installSeconds, typecheckSeconds, suiteSeconds: seconds(started) });
+      log(`${configuration.name}: end-to-end suite ${status} (${seconds(started)}s)`);
+    } catch (error) {
+      // Installing or checking this configuration failed: the others still run.
+      const reason = error instanceof Error ? error.message : String(error);
+      log(`${configuration.name}: ${reason}`);
+      results.push({ configuration, status: "failed", reason });
     }
-    log(`  installed the tarball with ${banner} (${installSeconds}s)`);
-
-    started = Date.now();
-    const suite = spawnSync(join(root, "node_modules/.bin/vitest"), ["run", "--project", "e2e", ...MATRIX_E2E_FILES], {
-      cwd: root,
-      stdio: "inherit",
-      env: {
-        ...process.env,
-        ...env,
-        VITEST_EXPERIMENTS_E2E_NODE: node,
-        VITEST_EXPERIMENTS_E2E_VITEST: vitestDir,
-        VITEST_EXPERIMENTS_E2E_PACKAGE: join(consumer, "node_modules/vitest-experiments"),
-      },
-    });
-    const status = suite.status === 0 ? "passed" : "failed";
-    results.push({ configuration, status, banner, installSeconds, suiteSeconds: seconds(started) });
-    log(`${configuration.name}: end-to-end suite ${status} (${seconds(started)}s)`);
   }
   for (const r of results) {
-    log(`  ${r.configuration.name.padEnd(20)} ${r.status.padEnd(8)} ${r.status === "skipped" ? r.reason : `install ${r.installSeconds}s · e2e ${r.suiteSeconds}s · ${r.banner}`}`);
+    log(`  ${r.configuration.name.padEnd(20)} ${r.status.padEnd(8)} ${r.reason ? r.reason.split("\n")[0] : `install ${r.installSeconds}s · typecheck ${r.typecheckSeconds}s · e2e ${r.suiteSeconds}s · ${r.banner}`}`);
   }
   return results;
 }

@@ -21,6 +21,12 @@ export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
    * shards' blob reports with `vitest run --merge-reports` for the one verdict.
    */
   shard?: string | ShardSpec;
+  /**
+   * What the project inherits, as Vitest's `extends`: by default nothing (the same on Vitest 4 and
+   * 5); `true` for the config that declares it (its `resolve.alias`, plugins, `setupFiles`...; arrays
+   * such as `include` are merged), or a path to a config file.
+   */
+  extends?: string | true;
 }
 
 /**
@@ -28,14 +34,17 @@ export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
  * configuration needed: it includes the eval files, installs the experiments runner, leaves
  * timeouts and concurrency to the engine, and registers the reporter itself.
  */
+const ISOLATED = fileURLToPath(new URL("./isolated-project.config.js", import.meta.url));
+
 export function experimentsProject(options: ExperimentsProjectOptions = {}): TestProjectInlineConfiguration {
   // Called while Vitest loads the config: the first place to stop an unsupported Vitest or Node
   // with one message, before its workers fail to load the runner.
   enforceSupportedVersions();
-  const { name = "evals", include = ["**/*.eval.{ts,mts,js,mjs}"], exclude, shard: shardOption, ...reporterOptions } = options;
+  const { name = "evals", include = ["**/*.eval.{ts,mts,js,mjs}"], exclude, shard: shardOption, extends: inherit = ISOLATED, ...reporterOptions } = options;
   // Checked here, once, in the main process: a bad value stops the run before any file is collected.
   const shard = resolveShard(shardOption);
   return {
+    extends: inherit,
     plugins: [experimentsReporterPlugin(reporterOptions), ...(shard ? [shardBlobNamePlugin(shard)] : [])],
     test: {
       name,

@@ -36,7 +36,7 @@ export interface FixtureProject {
   write(path: string, content: string): Promise<void>;
   read(path: string): Promise<string>;
   /** Runs the real `vitest` binary in the project. */
-  vitest(args: string[], options?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<VitestRun>;
+  vitest(args: string[], options?: { env?: Record<string, string | undefined>; timeoutMs?: number; node?: string }): Promise<VitestRun>;
 }
 
 export interface VitestRun {
@@ -77,17 +77,17 @@ export async function createFixtureProject(files: Record<string, string>): Promi
 export function runVitest(
   cwd: string,
   args: string[],
-  { env = {}, timeoutMs = 120_000 }: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+  { env = {}, timeoutMs = 120_000, node = E2E_TARGET.node }: { env?: Record<string, string | undefined>; timeoutMs?: number; node?: string } = {},
 ): Promise<VitestRun> {
-  return runNode([VITEST_BIN, ...args], cwd, env, timeoutMs);
+  return runNode([VITEST_BIN, ...args], cwd, env, timeoutMs, node);
 }
 
-/** Runs `E2E_TARGET.node` with the arguments. */
-export function runNode(args: string[], cwd: string, env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Promise<VitestRun> {
+/** Runs Node (`E2E_TARGET.node` unless another binary is given) with the arguments. */
+export function runNode(args: string[], cwd: string, env: Record<string, string | undefined> = {}, timeoutMs = 120_000, node = E2E_TARGET.node): Promise<VitestRun> {
   return new Promise((resolvePromise, reject) => {
     const childEnv: Record<string, string | undefined> = { ...process.env, CI: "", GITHUB_STEP_SUMMARY: "", NO_COLOR: "1", FORCE_COLOR: "0", VITEST: undefined, VITEST_MODE: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, ...env };
     for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
-    const child = spawn(E2E_TARGET.node, args, { cwd, env: childEnv as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(node, args, { cwd, env: childEnv as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
