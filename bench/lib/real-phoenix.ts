@@ -84,9 +84,10 @@ export function runPythonClient(venv: string, base: string, runs: number, concur
 }
 
 /**
- * The server's ceiling: the same writes as the workload (the dataset, the experiment, each run then
- * its evaluations) posted from a tight loop by `concurrency` workers over kept-alive connections,
- * with nothing else to do: no task, no evaluator, no local store, no tracing.
+ * The server's ceiling: the same writes as the workload (the dataset, the experiment, every run,
+ * and each run's evaluations once its id is known) from a tight loop of `concurrency` workers over
+ * as many kept-alive connections, with nothing else to do: no task, no evaluator, no local store,
+ * no tracing. The workers share one queue, so no connection waits while there is work.
  */
 export async function ceilingLoop(base: string, runs: number, evaluators: readonly string[], concurrency: number): Promise<{ experimentId: string; wallMs: number }> {
   const pool = new Pool(base, { connections: concurrency, keepAliveTimeout: 10_000 });
@@ -110,21 +111,42 @@ export async function ceilingLoop(base: string, runs: number, evaluators: readon
     const examples = await get<{ data: { examples: { node_id: string; input: { n: number } }[] } }>(`/v1/datasets/${datasetId}/examples?version_id=${encodeURIComponent(versionId)}`);
     const experiment = await post<{ data: { id: string } }>(`/v1/datasets/${datasetId}/experiments`, { name: "w5", version_id: versionId, repetitions: 1, metadata: {} });
     const experimentId = experiment.data.id;
-    const queue = examples.data.examples.slice();
-    const worker = async () => {
-      for (let example = queue.shift(); example; example = queue.shift()) {
-        const now = new Date().toISOString();
-        const run = await post<{ data: { id: string } }>(`/v1/experiments/${experimentId}/runs`, {
-          dataset_example_id: example.node_id, output: { n: example.input.n }, repetition_number: 1, start_time: now, end_time: now, trace_id: null, error: null,
+    const now = new Date().toISOString();
+    const queue: (() => Promise<void>)[] = examples.data.examples.map((example) => async () => {
+      const run = await post<{ data: { id: string } }>(`/v1/experiments/${experimentId}/runs`, {
+        dataset_example_id: example.node_id, output: { n: example.input.n }, repetition_number: 1, start_time: now, end_time: now, trace_id: null, error: null,
+      });
+      for (const name of evaluators) {
+        queue.push(async () => {
+          await post("/v1/experiment_evaluations", {
+            experiment_run_id: run.data.id, name, annotator_kind: "CODE", start_time: now, end_time: now,
+            result: { score: 1, label: null, explanation: null }, error: null, metadata: {}, trace_id: null,
+          });
         });
-        await Promise.all(
-          evaluators.map((name) =>
-            post("/v1/experiment_evaluations", {
-              experiment_run_id: run.data.id, name, annotator_kind: "CODE", start_time: now, end_time: now,
-              result: { score: 1, label: null, explanation: null }, error: null, metadata: {}, trace_id: null,
-            }),
-          ),
-        );
+      }
+      wake();
+    });
+    // Workers take the next request; an idle worker waits for a run to enqueue its evaluations.
+    let inFlight = 0;
+    let waiting: (() => void)[] = [];
+    const wake = () => {
+      const woken = waiting;
+      waiting = [];
+      for (const resolve of woken) resolve();
+    };
+    const worker = async () => {
+      for (;;) {
+        const next = queue.shift();
+        if (next) {
+          inFlight++;
+          await next();
+          inFlight--;
+          if (queue.length === 0 && inFlight === 0) wake();
+        } else if (inFlight === 0) {
+          return;
+        } else {
+          await new Promise<void>((resolve) => waiting.push(resolve));
+        }
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));

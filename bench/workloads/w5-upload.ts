@@ -15,7 +15,7 @@ const RUNS = 1_000;
 const EVALUATORS = ["same_n", "even"] as const;
 const CONCURRENCY = 10;
 /** Workers the ceiling loop is tried with; the fastest is the ceiling. */
-const CEILING_CONCURRENCY = [8];
+const CEILING_CONCURRENCY = [8, 16];
 
 const items = Array.from({ length: RUNS }, (_, i) => ({ id: `ex${i}`, input: { n: i }, expected: { n: i } }));
 
