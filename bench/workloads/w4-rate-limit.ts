@@ -321,7 +321,8 @@ ${clients.map((client) => experimentSource(client)).join("")}`;
     const server = await startRateLimitedServer({ limit: shape, latencyMs: { mean: 50 } });
     const files: Record<string, string> = layout === "one file" ? { "evals/ab.eval.mjs": file(["a", "b"]) } : { "evals/a.eval.mjs": file(["a"]), "evals/b.eval.mjs": file(["b"]) };
     const project = createBenchProject(`w4-sharing-${layout.replace(" ", "-")}`, "experiments", files);
-    const run = await project.run({ env: { PROVIDER_URL: server.url } });
+    // Vitest's default on a 2-core machine is one worker: two are asked for, so the files overlap.
+    const run = await project.run({ env: { PROVIDER_URL: server.url }, extraArgs: layout === "one file" ? [] : ["--maxWorkers=2"] });
     const stats = server.stats();
     await server.close();
     const span = (times: readonly number[] | undefined) => (times && times.length > 1 ? times.at(-1)! - times[0]! : Number.NaN);

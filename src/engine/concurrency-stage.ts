@@ -90,6 +90,17 @@ export class ConcurrencyStage {
     return true;
   }
 
+  /**
+   * The pace had to be cut for refusals the cap did not explain: the provider limits a rate, and
+   * a cap learnt from it (a burst against a window can look like one) would only hold it back.
+   */
+  forget(): void {
+    if (!Number.isFinite(this.#cap)) return;
+    this.#cap = Number.POSITIVE_INFINITY;
+    this.#probingFrom = undefined;
+    this.#regime = newRegime(this.#cap);
+  }
+
   /** Probes one more slot after a quiet period in which the cap held attempts back. */
   tick(now: number): void {
     if (!Number.isFinite(this.#cap) || now - this.#lastChange < this.#probeEveryMs) return;

@@ -109,6 +109,7 @@ export class PacingStage {
   /** The rate a cut came from and the refused share it answered, to check the next decision against. */
   #lastCut: { rate: number; share: number } | undefined;
   #fruitlessCuts = 0;
+  #cuts = 0;
   /** Highest accepted throughput seen at a decision (per second), and when. */
   #peak = 0;
   #peakAt = 0;
@@ -120,6 +121,11 @@ export class PacingStage {
 
   get mode(): PacingMode {
     return this.#mode;
+  }
+
+  /** How many times refusals made the stage cut its rate. */
+  get cuts(): number {
+    return this.#cuts;
   }
 
   /** Requests per second, or undefined while unlimited. */
@@ -231,6 +237,7 @@ export class PacingStage {
       }
     } else this.#fruitlessCuts = 0;
     this.#lastCut = { rate: this.#rate, share };
+    this.#cuts++;
     const sendRate = Math.min(this.#rate, (countUpTo(regime.issued, horizon) * 1_000) / span);
     const target = sendRate * (1 - share) * (1 + MARGIN);
     this.#threshold = target;

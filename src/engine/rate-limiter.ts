@@ -171,7 +171,11 @@ export class AdaptiveRateLimiter {
         const end = this.#clock.now();
         const capBefore = this.#window.cap;
         const explained = this.#window.refused(end, windowRegime, level, paced);
-        if (!explained) this.#pacing.refused(end, pacingRegime, now);
+        if (!explained) {
+          const cuts = this.#pacing.cuts;
+          this.#pacing.refused(end, pacingRegime, now);
+          if (this.#pacing.cuts > cuts) this.#window.forget();
+        }
         else if (capBefore === undefined && this.#window.cap !== undefined) this.#paceForCap(end);
         this.#pump();
         return retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : 0;
