@@ -66,7 +66,7 @@ export function runRow(run: RunRecord, axExampleId: string): AxRunInput {
   return row;
 }
 
-/** The experiment's name on AX: names are unique per dataset there, so the local id is added. */
+/** The experiment's name on AX: names are unique per dataset there, so the local id (or, on a shard, the CI run) is added. */
 export function axExperimentName(experiment: Pick<ExperimentDescriptor, "name" | "id" | "runId" | "file">): string {
   // Shards of one CI run share the run identity (and the experiment's name and file) but each has
   // its own local id: keyed on the run, every shard names the same AX experiment. The file's hash
