@@ -1,3 +1,4 @@
+import { StoreEventWriter } from "../store/event-writer.js";
 import type { ExperimentStore, StoreEvent } from "../store/types.js";
 import type { ArizeEvent } from "./ledger.js";
 
@@ -7,27 +8,17 @@ import type { ArizeEvent } from "./ledger.js";
  * bookkeeping must never break the upload itself.
  */
 export class ArizeBookkeeper {
-  private chain: Promise<void> = Promise.resolve();
-  private failed = false;
+  private readonly writer: StoreEventWriter;
 
-  constructor(
-    private readonly store: ExperimentStore | undefined,
-    private readonly experimentId: string,
-    private readonly onError: (error: unknown) => void,
-  ) {}
+  constructor(store: ExperimentStore | undefined, experimentId: string, onError: (error: unknown) => void) {
+    this.writer = new StoreEventWriter(store, experimentId, onError);
+  }
 
   record(event: ArizeEvent): void {
-    const store = this.store;
-    if (!store) return;
-    this.chain = this.chain.then(() =>
-      store.appendEvent(this.experimentId, event as unknown as StoreEvent).catch((error: unknown) => {
-        if (!this.failed) this.onError(error);
-        this.failed = true;
-      }),
-    );
+    this.writer.append(event as unknown as StoreEvent);
   }
 
   flush(): Promise<void> {
-    return this.chain;
+    return this.writer.flush();
   }
 }

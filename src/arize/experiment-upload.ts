@@ -3,6 +3,7 @@ import type { ExampleSnapshot } from "../phoenix/payloads.js";
 import { MAX_RUNS_PER_REQUEST, type AxDatasetExample, type AxRunInput } from "./api-types.js";
 import type { ArizeClient } from "./client.js";
 import { ArizeError } from "./errors.js";
+import { shardOfRun } from "../record/shard.js";
 import type { ArizeEvent, ArizeLedger } from "./ledger.js";
 import { axExperimentName, EXAMPLE_ID_COLUMN, exampleRow, RUN_ID_COLUMN, runRow } from "./payloads.js";
 
@@ -43,7 +44,7 @@ export class ArizeExperimentUpload {
     this.experiment = options.experiment;
     this.ledger = options.ledger;
     this.batchSize = Math.max(1, Math.min(options.batchSize ?? MAX_RUNS_PER_REQUEST, MAX_RUNS_PER_REQUEST));
-    this.axName = options.ledger.experimentName ?? axExperimentName(options.experiment.name, options.experiment.id);
+    this.axName = options.ledger.experimentName ?? axExperimentName(options.experiment);
   }
 
   get experimentId(): string | undefined {
@@ -103,9 +104,14 @@ export class ArizeExperimentUpload {
   private async mapExamples(datasetId: string, needed: readonly string[], byId: ReadonlyMap<string, ExampleSnapshot>): Promise<void> {
     const { client, ledger } = this;
     for (let attempt = 0; ; attempt++) {
+      const seen = new Set<string>();
       for (const example of await client.listExamples(datasetId)) {
         const ours = localIdOf(example);
-        if (ours !== undefined) ledger.exampleIds.set(ours, example.id);
+        // The first row of an id wins, on every shard alike, should a race ever add one twice.
+        if (ours !== undefined && !seen.has(ours)) {
+          seen.add(ours);
+          ledger.exampleIds.set(ours, example.id);
+        }
         // Examples that came from AX carry AX's own id as their id.
         ledger.exampleIds.set(example.id, example.id);
       }
@@ -114,9 +120,15 @@ export class ArizeExperimentUpload {
       if (attempt > client.retries) {
         throw new Error(`Arize AX dataset "${this.experiment.dataset.name}" still lacks ${missing.length} of the examples that ran (e.g. "${missing[0]}") after ${attempt} attempts to add them`);
       }
+      // Shards starting together all miss the same examples: at first each appends only the ones
+      // it owns (by the same hash that shares out the runs), so no two append the same example.
+      // The others are looked for again after a pause, and appended by whoever still misses them
+      // then (their owner started late, or never will).
+      const shard = this.experiment.shard;
+      const toAppend = shard && attempt === 0 ? missing.filter((id) => shardOfRun(id, 1, shard.count) === shard.index) : missing;
       try {
-        for (let i = 0; i < missing.length; i += MAX_RUNS_PER_REQUEST) {
-          const chunk = missing.slice(i, i + MAX_RUNS_PER_REQUEST);
+        for (let i = 0; i < toAppend.length; i += MAX_RUNS_PER_REQUEST) {
+          const chunk = toAppend.slice(i, i + MAX_RUNS_PER_REQUEST);
           const inserted = await client.insertExamples(datasetId, chunk.map((id) => exampleRow(snapshotFor(byId, id, this.experiment.dataset.name))), { retries: 0 });
           chunk.forEach((id, index) => {
             const axId = inserted.example_ids[index];
@@ -124,6 +136,7 @@ export class ArizeExperimentUpload {
           });
         }
         if (needed.every((id) => ledger.exampleIds.has(id))) return;
+        if (toAppend.length < missing.length) await pause(OTHER_SHARDS_WAIT_MS);
       } catch (error) {
         if (!(error instanceof ArizeError) || !error.retryable || attempt >= client.retries) throw error;
         await client.pauseBeforeRetry(attempt + 1, error);
@@ -206,8 +219,9 @@ export class ArizeExperimentUpload {
     const { client, ledger } = this;
     const created = await client.createExperiment({ name: this.axName, dataset_id: ledger.datasetId!, experiment_runs: rows }, { retries: 0 });
     if ("conflict" in created) {
-      // The name carries the local id, so an experiment of that name is ours: an earlier create
-      // whose answer was lost. Its runs are listed and the rest appended.
+      // An experiment of that name is ours: an earlier create whose answer was lost, or (keyed on
+      // the CI run) another shard's that won the race. Our runs in it are listed, the rest of
+      // this batch appended.
       const found = await this.findExperiment();
       if (!found) throw new Error(`Arize AX refused to create experiment "${this.axName}": ${created.conflict}`);
       await this.markLanded();
@@ -246,12 +260,16 @@ export class ArizeExperimentUpload {
     return found?.id;
   }
 
-  /** Lists the experiment's runs on AX and marks ours (by run-id column) as uploaded. */
+  /**
+   * Lists the experiment's runs on AX and marks ours (by run-id column) as uploaded. Other shards'
+   * runs in a shared experiment carry their own local experiment id and are left alone.
+   */
   private async markLanded(): Promise<void> {
     const landed: Record<string, string> = {};
+    const ours = `${this.experiment.id}/`;
     for (const run of await this.client.listRuns(this.ledger.experimentId!)) {
       const runId = run[RUN_ID_COLUMN];
-      if (typeof runId === "string" && !this.ledger.runIds.has(runId)) {
+      if (typeof runId === "string" && runId.startsWith(ours) && !this.ledger.runIds.has(runId)) {
         this.ledger.runIds.set(runId, run.id);
         landed[runId] = run.id;
       }
@@ -282,6 +300,13 @@ export class ArizeExperimentUpload {
     const what = rows.length === 1 ? `run ${first}` : `a batch of ${rows.length} runs (from ${first})`;
     return new ArizeError(`${error.message} — AX refused ${what} of experiment "${this.experiment.name}"`, error);
   }
+}
+
+/** How long a shard gives the others to append the examples they own before appending them itself. */
+const OTHER_SHARDS_WAIT_MS = 500;
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** AX refused the request's content (400/422): sending it again will not help, a smaller one may. */

@@ -1,4 +1,5 @@
-import type { JsonValue, RunRecord } from "../record/types.js";
+import { createHash } from "node:crypto";
+import type { ExperimentDescriptor, JsonValue, RunRecord } from "../record/types.js";
 import type { ExampleSnapshot } from "../phoenix/payloads.js";
 import type { AxExampleInput, AxRunInput } from "./api-types.js";
 
@@ -65,7 +66,12 @@ export function runRow(run: RunRecord, axExampleId: string): AxRunInput {
   return row;
 }
 
-/** The experiment's name on AX: names are unique per dataset there, so the local id is added. */
-export function axExperimentName(name: string, localId: string): string {
-  return `${name} ${localId}`;
+/** The experiment's name on AX: names are unique per dataset there, so the local id (or, on a shard, the CI run) is added. */
+export function axExperimentName(experiment: Pick<ExperimentDescriptor, "name" | "id" | "runId" | "file">): string {
+  // Shards of one CI run share the run identity (and the experiment's name and file) but each has
+  // its own local id: keyed on the run, every shard names the same AX experiment. The file's hash
+  // tells apart two experiments of one name in different files of one run.
+  if (experiment.runId === undefined) return `${experiment.name} ${experiment.id}`;
+  const file = experiment.file ? `.${createHash("sha1").update(experiment.file).digest("hex").slice(0, 8)}` : "";
+  return `${experiment.name} ${experiment.runId}${file}`;
 }

@@ -1,3 +1,4 @@
+import { StoreEventWriter } from "../store/event-writer.js";
 import type { ExperimentStore } from "../store/types.js";
 import { asStoreEvent, type PhoenixEvent } from "./ledger.js";
 
@@ -10,15 +11,16 @@ export class Bookkeeper {
   private runs: Record<string, string> = {};
   private evaluations: string[] = [];
   private buffered = 0;
-  private chain: Promise<void> = Promise.resolve();
-  private failed = false;
+  private readonly writer: StoreEventWriter;
 
   constructor(
-    private readonly store: ExperimentStore | undefined,
-    private readonly experimentId: string,
-    private readonly onError: (error: unknown) => void,
+    store: ExperimentStore | undefined,
+    experimentId: string,
+    onError: (error: unknown) => void,
     private readonly batchSize = 250,
-  ) {}
+  ) {
+    this.writer = new StoreEventWriter(store, experimentId, onError);
+  }
 
   record(event: PhoenixEvent): void {
     if (event.kind === "uploaded") {
@@ -35,7 +37,7 @@ export class Bookkeeper {
   /** Writes what is buffered and waits for every write so far. */
   async flush(): Promise<void> {
     this.flushBuffer();
-    await this.chain;
+    await this.writer.flush();
   }
 
   private flushBuffer(): void {
@@ -48,13 +50,6 @@ export class Bookkeeper {
   }
 
   private append(event: PhoenixEvent): void {
-    const store = this.store;
-    if (!store) return;
-    this.chain = this.chain.then(() =>
-      store.appendEvent(this.experimentId, asStoreEvent(event)).catch((error: unknown) => {
-        if (!this.failed) this.onError(error);
-        this.failed = true;
-      }),
-    );
+    this.writer.append(asStoreEvent(event));
   }
 }

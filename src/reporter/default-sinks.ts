@@ -85,7 +85,7 @@ export function createDefaultSinks(options: SinkOptions, context: SinkContext): 
   // Last: finishing an experiment waits for its uploads, which must not hold back the local
   // sinks (a slow Phoenix during an interrupt would otherwise cost the summary and JUnit).
   if (phoenix) sinks.push(phoenix);
-  const arize = createArize(options, context, store, env);
+  const arize = context.replaying ? undefined : createArize(options, context, store, env);
   if (arize) sinks.push(arize);
   return sinks;
 }

@@ -33,7 +33,7 @@ export interface ArizeSink extends ExperimentSink {
 export interface ArizeServerIds {
   experimentId: string;
   datasetId: string;
-  /** The experiment's name on AX (the local name and id). */
+  /** The experiment's name on AX: the local name and id, or, shared by the shards of one CI run, the name, run identity and file hash. */
   name: string;
   /** AX run ids by local run id ("" where AX's answer did not carry it). */
   runIds: Record<string, string>;

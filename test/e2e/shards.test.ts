@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { createFixtureProject, REPO_ROOT, runNode, type FixtureProject, type VitestRun } from "../support/fixture-project.js";
 import { startFakePhoenix, type FakePhoenix } from "../support/fake-phoenix/index.js";
+import { startFakeArize } from "../support/fake-arize/index.js";
 
 /**
  * One experiment split over four shards with the real vitest binary, each shard with its own store
@@ -276,5 +277,37 @@ describe("one experiment split across shards", () => {
     const evaluations = state.evaluationsOf(id);
     expect(evaluations).toHaveLength(EXAMPLES * 2);
     expect(new Set(evaluations.map((e) => `${e.runRowId}#${e.name}`)).size).toBe(EXAMPLES * 2);
+  });
+
+  test("with Arize AX configured, all shards of one CI run write one AX experiment, and the merge sends AX nothing", async () => {
+    const ax = await startFakeArize({ apiKey: "ax-e2e-secret-key", spaces: ["evals-space"] });
+    cleanups.push(() => ax.close());
+    const project = await createFixtureProject({ "evals/numbers.eval.ts": EVAL });
+    const env = { ARIZE_API_KEY: "ax-e2e-secret-key", ARIZE_SPACE_ID: "evals-space", ARIZE_BASE_URL: ax.url, GITHUB_RUN_ID: "4242", GITHUB_RUN_ATTEMPT: "1" };
+    let requestsBeforeMerge = -1;
+    const { shards, merged } = await sharded(project, "0.7", { env, beforeMerge: () => (requestsBeforeMerge = ax.state.requests.length) });
+    for (const shard of shards) expect(shard.output).not.toContain("Arize AX upload of experiment");
+    expect(merged.run.exitCode, merged.run.output).toBe(0);
+    // The merge job has AX configured too, and sends it nothing: the shards uploaded every run.
+    expect(ax.state.requests.length).toBe(requestsBeforeMerge);
+
+    const { state } = ax;
+    expect(state.violations).toEqual([]);
+    expect(state.datasets).toHaveLength(1);
+    // The dataset holds the whole dataset once, not one shard's share, nor a copy per shard.
+    const examples = state.examplesOf(state.datasets[0]!.id);
+    expect(examples).toHaveLength(EXAMPLES);
+    expect(new Set(examples.map((e) => e.vitest_experiments_example_id)).size).toBe(EXAMPLES);
+    expect(state.experiments).toHaveLength(1);
+    expect(state.experiments[0]!.name).toMatch(/^numbers github-4242-1\.[0-9a-f]{8}$/);
+    const runs = state.runsOf(state.experiments[0]!.id);
+    expect(runs).toHaveLength(EXAMPLES);
+    expect(new Set(runs.map((r) => r.example_id)).size).toBe(EXAMPLES);
+    // Every shard's runs, each with its evaluations' columns.
+    expect(new Set(runs.map((r) => String(r.vitest_experiments_run_id).split("/")[0])).size).toBe(SHARDS);
+    for (const run of runs) {
+      expect(run).toHaveProperty(["eval.accuracy.score"]);
+      expect(run).toHaveProperty(["eval.has_content.score"]);
+    }
   });
 });

@@ -10,6 +10,7 @@ import { formatNumber } from "../../record/gates.js";
 import { CliError, storeFor, type CliContext } from "../context.js";
 import { cell, renderTable } from "../format/table.js";
 import { jsonLines } from "../format/runs.js";
+import { evaluationStats } from "../format/evaluation-stats.js";
 
 /*
  * The `--arize` side of `list`, `show`, `runs`, `delete` and `annotate`: the same commands on the
@@ -61,7 +62,7 @@ export function arizeShow(context: CliContext, command: Command, ref: string, op
     const experiment = await resolve(client, ref, context, command);
     const runs = (await client.listRuns(experiment.id)).map(runView);
     const dataset = experiment.dataset_id ? await client.getDataset(experiment.dataset_id) : undefined;
-    const evaluations = evaluationStats(runs);
+    const evaluations = evaluationStats(runs.flatMap((run) => Object.entries(run.evaluations).map(([name, e]) => ({ name, ...e }))));
     const failed = runs.filter((r) => r.error).length;
     if (options.json) return void context.io.stdout.write(`${JSON.stringify({ experiment, dataset, runs: runs.length, failed, evaluations }, null, 2)}\n`);
     const out: string[] = [];
@@ -135,29 +136,4 @@ async function datasetNames(client: ArizeClient, experiments: readonly AxExperim
   const names = new Map<string, string>();
   for (const id of ids) names.set(id, (await client.getDataset(id)).name);
   return names;
-}
-
-interface EvaluationStat {
-  name: string;
-  count: number;
-  mean: number | null;
-  errors: number;
-  labels: Record<string, number>;
-}
-
-function evaluationStats(runs: readonly ArizeRunView[]): EvaluationStat[] {
-  const stats = new Map<string, EvaluationStat & { sum: number }>();
-  for (const run of runs) {
-    for (const [name, e] of Object.entries(run.evaluations)) {
-      const stat = stats.get(name) ?? { name, count: 0, mean: null, errors: 0, labels: {}, sum: 0 };
-      stats.set(name, stat);
-      if (e.error) stat.errors++;
-      if (e.score !== undefined) {
-        stat.count++;
-        stat.sum += e.score;
-      }
-      if (e.label) stat.labels[e.label] = (stat.labels[e.label] ?? 0) + 1;
-    }
-  }
-  return [...stats.values()].sort((a, b) => a.name.localeCompare(b.name)).map(({ sum, ...s }) => ({ ...s, mean: s.count > 0 ? sum / s.count : null }));
 }

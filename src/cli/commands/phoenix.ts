@@ -9,6 +9,7 @@ import { storeFor, type CliContext } from "../context.js";
 import { cell, renderTable } from "../format/table.js";
 import { jsonLines } from "../format/runs.js";
 import { withPhoenix } from "./phoenix-client.js";
+import { evaluationStats } from "../format/evaluation-stats.js";
 
 /**
  * `vitest-experiments phoenix list|show|runs|delete`: the local commands' counterparts, reading
@@ -84,7 +85,7 @@ export function phoenixShow(context: CliContext, command: Command, ref: string, 
     const experiment = await resolve(client, ref, context, command);
     const [dataset, records] = await Promise.all([client.getDataset(experiment.dataset_id), phoenixRunRecords(client, experiment.id)]);
     const url = phoenixExperimentUrl(client.host, experiment.dataset_id, experiment.id);
-    const evaluations = evaluationStats(records);
+    const evaluations = evaluationStats(records.flatMap((record) => record.annotations));
     if (options.json) return void context.io.stdout.write(`${JSON.stringify({ experiment, dataset, url, evaluations }, null, 2)}\n`);
     const out: string[] = [];
     const field = (label: string, value: string | null | undefined) => {
@@ -148,29 +149,4 @@ async function resolve(client: PhoenixClient, ref: string, context: CliContext, 
   } finally {
     await store.close();
   }
-}
-
-interface EvaluationStat {
-  name: string;
-  count: number;
-  mean: number | null;
-  errors: number;
-  labels: Record<string, number>;
-}
-
-function evaluationStats(records: readonly PhoenixRunRecord[]): EvaluationStat[] {
-  const stats = new Map<string, EvaluationStat & { sum: number }>();
-  for (const record of records) {
-    for (const a of record.annotations) {
-      const stat = stats.get(a.name) ?? { name: a.name, count: 0, mean: null, errors: 0, labels: {}, sum: 0 };
-      stats.set(a.name, stat);
-      if (a.error) stat.errors++;
-      if (a.score !== null && a.score !== undefined) {
-        stat.count++;
-        stat.sum += a.score;
-      }
-      if (a.label) stat.labels[a.label] = (stat.labels[a.label] ?? 0) + 1;
-    }
-  }
-  return [...stats.values()].sort((a, b) => a.name.localeCompare(b.name)).map(({ sum, ...s }) => ({ ...s, mean: s.count > 0 ? sum / s.count : null }));
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { arizeLedgerFrom } from "../../../src/arize/ledger.js";
-import { EXAMPLE_ID_COLUMN, RUN_ID_COLUMN } from "../../../src/arize/payloads.js";
+import { axExperimentName, EXAMPLE_ID_COLUMN, RUN_ID_COLUMN } from "../../../src/arize/payloads.js";
+import { inShard } from "../../../src/record/shard.js";
 import { uploadPendingToArize } from "../../../src/arize/upload-pending.js";
 import type { Example } from "../../../src/datasets/types.js";
 import type { ExperimentDescriptor, RunRecord } from "../../../src/record/types.js";
@@ -250,5 +251,86 @@ describe("large datasets", () => {
     const posts = server.state.requests.filter((r) => r.method === "POST" && r.path.startsWith("/v2/experiments"));
     expect(posts.every((r) => (JSON.parse(r.rawBody) as { experiment_runs: unknown[] }).experiment_runs.length <= 1000)).toBe(true);
     expect(server.state.violations).toEqual([]);
+  });
+});
+
+describe("shards of one CI run", () => {
+  const COUNT = 4;
+  const RUN = "github-4242-1";
+
+  /** Shard `index` of the experiment: its own local id, the whole dataset, its share of the runs. */
+  function shardOf(index: number, list: readonly Example[]) {
+    const share = list.filter((e) => inShard(e.id, 1, { index, count: COUNT }));
+    const experiment = descriptor(`shard-${index}`, list, { shard: { index, count: COUNT, runs: share.length }, runId: RUN });
+    return { experiment, runs: share.map((e) => run(experiment, e)) };
+  }
+
+  /** All shards at once, each with its own client, as separate CI machines would. */
+  async function runShards(server: FakeArize, list: readonly Example[]) {
+    const outputs = Array.from({ length: COUNT }, () => output());
+    await Promise.all(
+      outputs.map((out, i) => {
+        const { experiment, runs } = shardOf(i + 1, list);
+        return drive({ client: client(server), output: out, batchSize: 3 }, experiment, list, runs);
+      }),
+    );
+    return outputs;
+  }
+
+  function expectOneExperiment(server: FakeArize, list: readonly Example[]) {
+    const { state } = server;
+    expect(state.violations).toEqual([]);
+    expect(state.datasets).toHaveLength(1);
+    const axExamples = state.examplesOf(state.datasets[0]!.id);
+    // Every example once, whichever shard added it.
+    expect(axExamples.map((e) => e[EXAMPLE_ID_COLUMN]).sort()).toEqual(list.map((e) => e.id).sort());
+    expect(state.experiments).toHaveLength(1);
+    const [shared] = state.experiments;
+    expect(shared!.name).toBe(axExperimentName(shardOf(1, list).experiment));
+    const stored = state.runsOf(shared!.id);
+    // Every run of every shard exactly once (the losers' first batches appended, not lost, not doubled).
+    const expected = Array.from({ length: COUNT }, (_, i) => shardOf(i + 1, list).runs.map((r) => r.runId)).flat();
+    expect(expected).toHaveLength(list.length);
+    expect(stored.map((r) => r[RUN_ID_COLUMN]).sort()).toEqual(expected.sort());
+    const exampleIdOf = new Map(axExamples.map((e) => [e[EXAMPLE_ID_COLUMN], e.id]));
+    for (const row of stored) {
+      const local = String(row[RUN_ID_COLUMN]).split("/")[1];
+      expect(row.example_id).toBe(exampleIdOf.get(local));
+      for (const column of ["eval.exact.score", "eval.exact.label", "eval.judge.score", "eval.length.score"]) expect(row).toHaveProperty([column]);
+    }
+  }
+
+  test("four shards started at once write one AX experiment with every run and eval column, and one copy of every example", async () => {
+    const server = await fake();
+    const list = examples(40);
+    const outputs = await runShards(server, list);
+    for (const out of outputs) expect(out.warnings).toEqual([]);
+    expectOneExperiment(server, list);
+    // Three shards lost the race to create the dataset and the experiment.
+    const conflicts = server.state.requests.filter((r) => r.status === 409);
+    expect(conflicts.filter((r) => r.path.startsWith("/v2/experiments"))).toHaveLength(COUNT - 1);
+  });
+
+  test("shards append the examples an existing dataset lacks without adding any twice", async () => {
+    const server = await fake();
+    const list = examples(40);
+    // An earlier experiment created the dataset with its first three examples.
+    const earlier = descriptor("earlier", list.slice(0, 3));
+    await drive({ client: client(server), output: output() }, earlier, list.slice(0, 3), list.slice(0, 3).map((e) => run(earlier, e)));
+    const outputs = await runShards(server, list);
+    for (const out of outputs) expect(out.warnings).toEqual([]);
+    const { state } = server;
+    expect(state.examplesOf(state.datasets[0]!.id)).toHaveLength(40);
+    // Set the earlier experiment aside: the shards made exactly one more.
+    state.experiments.splice(state.experiments.findIndex((e) => e.name === "qa-baseline earlier"), 1);
+    expectOneExperiment(server, list);
+  });
+
+  test("without a run identity each shard keeps its own experiment", () => {
+    const list = examples(4);
+    const one = descriptor("shard-1", list);
+    expect(axExperimentName(one)).toBe("qa-baseline shard-1");
+    expect(axExperimentName({ ...one, runId: RUN })).toBe(axExperimentName({ ...one, id: "shard-2", runId: RUN }));
+    expect(axExperimentName({ ...one, runId: RUN })).not.toBe(axExperimentName({ ...one, runId: RUN, file: "evals/other.eval.ts" }));
   });
 });
