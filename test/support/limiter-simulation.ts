@@ -1,6 +1,7 @@
 import type { Clock } from "../../src/engine/clock.js";
 import { AdaptiveRateLimiter } from "../../src/engine/rate-limiter.js";
 import { capacityOf, createProviderLimit, type LimitShape, type ProviderLimit } from "./provider-limits.js";
+import { seededRandom } from "../../src/engine/sampling.js";
 
 /**
  * A discrete-event simulation of a provider, the adaptive rate limiter and N concurrent callers,
@@ -50,18 +51,6 @@ export class SimulatedClock implements Clock {
   }
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface SimulationOptions {
   shape: LimitShape;
   /** Requests (runs) to complete. */
@@ -100,7 +89,7 @@ export interface SimulationResult {
 
 export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
   const clock = new SimulatedClock();
-  const random = seeded(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const provider = options.provider ?? createProviderLimit(options.shape, 0, options.startSaturated);
   const spread = options.latencySpread ?? 0.5;
   const refusalLatency = options.refusalLatencyMs ?? 1;
