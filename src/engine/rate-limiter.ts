@@ -58,11 +58,10 @@ export class AdaptiveRateLimiter {
   #cancelTimer: (() => void) | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   /**
-   * Smoothed latency of accepted attempts and its mean deviation (ms), as TCP estimates its
-   * round trip: the pace a learnt cap needs, and how long until a start's outcome is surely known.
+   * Smoothed latency of accepted attempts (ms), as TCP smooths its round trip: the pace a learnt
+   * cap needs, and how long until a start's outcome is surely known.
    */
   #latency: number | undefined;
-  #latencyDeviation = 0;
 
   constructor(options: RateLimiterOptions = {}) {
     this.#clock = options.clock ?? processClock;
@@ -184,17 +183,6 @@ export class AdaptiveRateLimiter {
         if (settle()) this.#pump();
       },
     };
-  }
-
-  #observeLatency(ms: number): void {
-    if (this.#latency === undefined) {
-      this.#latency = ms;
-      this.#latencyDeviation = ms / 2;
-    } else {
-      this.#latencyDeviation = 0.75 * this.#latencyDeviation + 0.25 * Math.abs(ms - this.#latency);
-      this.#latency = 0.875 * this.#latency + 0.125 * ms;
-    }
-    this.#pacing.lagMs = this.#latency + 2 * this.#latencyDeviation;
   }
 
   /**
