@@ -30,6 +30,11 @@ export interface PhoenixClientOptions extends PhoenixConfigOptions {
   /** For tests: how to wait (record the delays instead of sleeping), and the jitter source. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /**
+   * How long requests fail at once, without being sent, after one exhausted its retries on a
+   * network error or a 5xx (the server is down, not one request unlucky). Default 60 s.
+   */
+  outageMs?: number;
 }
 
 export interface RetryInfo {
@@ -75,6 +80,9 @@ export class PhoenixClient {
   /** The version in the first Phoenix response's `x-phoenix-server-version` header. */
   private seenVersion: string | undefined;
   private versionCheck: Promise<void> | undefined;
+  private readonly outageMs: number;
+  /** Set when a request spent its retries on a down server: later requests fail fast until `until`. */
+  private outage: { failure: PhoenixError; until: number } | undefined;
 
   constructor(config: PhoenixConfig, options: Omit<PhoenixClientOptions, keyof PhoenixConfigOptions> = {}) {
     this.host = config.host;
@@ -97,6 +105,7 @@ export class PhoenixClient {
     this.wait = options.sleep ?? ((ms) => realSleep(ms));
     this.random = options.random ?? Math.random;
     this.onRetry = options.onRetry;
+    this.outageMs = options.outageMs ?? 60_000;
   }
 
   /** A client from explicit options or Phoenix's environment variables; undefined when no host is set. */
@@ -113,12 +122,14 @@ export class PhoenixClient {
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<PhoenixResponse<T>> {
     if (this.closed) throw new PhoenixError(`Phoenix client is closed (${method} ${path})`, { kind: "network", method, path, retryable: false });
     const retries = options.retries ?? this.policy.retries;
+    this.failFastDuringOutage(method, path);
     for (let attempt = 0; ; attempt++) {
       let failure: PhoenixError;
       let retryAfterMs: number | undefined;
       try {
         const response = await this.send(method, path, options);
         if ((response.status >= 200 && response.status < 300) || options.accept?.includes(response.status)) {
+          this.outage = undefined;
           return response as PhoenixResponse<T>;
         }
         failure = this.httpError(method, path, response);
@@ -127,12 +138,40 @@ export class PhoenixClient {
         if (error instanceof PhoenixError) failure = error;
         else failure = this.networkError(method, path, error);
       }
-      if (!failure.retryable || attempt >= retries) throw failure;
+      if (!failure.retryable) throw failure;
+      if (attempt >= retries) {
+        if (retries > 0 && isOutage(failure)) this.outage ??= { failure, until: Date.now() + this.outageMs };
+        throw failure;
+      }
       const delayMs =
         retryAfterMs !== undefined ? Math.min(retryAfterMs, this.policy.maxRetryAfterMs) : backoffDelay(this.policy, attempt, this.random);
       this.onRetry?.({ method, path, retry: attempt + 1, delayMs, reason: failure.message });
       await this.wait(delayMs);
+      // Another request found the server down meanwhile: stop here rather than spend the rest of the budget.
+      if (this.outage) throw failure;
     }
+  }
+
+  /**
+   * A server that failed a request through all its retries is down, not unlucky: for a while,
+   * requests fail at once (retryable, so the work stays pending for a later upload) instead of each
+   * holding a connection slot through its own full backoff.
+   */
+  private failFastDuringOutage(method: string, path: string): void {
+    const { outage } = this;
+    if (!outage) return;
+    if (Date.now() >= outage.until) {
+      this.outage = undefined;
+      return;
+    }
+    throw new PhoenixError(`Phoenix ${method} ${path} not sent: the server looks down (${outage.failure.message})`, {
+      kind: outage.failure.kind,
+      method,
+      path,
+      ...(outage.failure.status !== undefined ? { status: outage.failure.status } : {}),
+      ...(outage.failure.code !== undefined ? { code: outage.failure.code } : {}),
+      retryable: true,
+    });
   }
 
   /** Attempts after the first that a request gets by default. */
@@ -400,4 +439,9 @@ function describeBody(body: unknown): string {
   }
   if (typeof detail === "string") return detail;
   return JSON.stringify(body).slice(0, 500);
+}
+
+/** A failure that says the server is unreachable or broken (not rate limiting, not one bad request). */
+function isOutage(failure: PhoenixError): boolean {
+  return failure.kind === "network" || (failure.status !== undefined && failure.status >= 500);
 }

@@ -80,7 +80,7 @@ export function evaluationBody(evaluation: EvaluationRecord, experimentRunId: st
     result:
       evaluation.error === null ? { score: evaluation.score, label: evaluation.label, explanation: evaluation.explanation } : null,
     error: evaluation.error,
-    // Top-level: Phoenix drops metadata nested in `result`.
+    // Top-level is the documented field; Phoenix only merges metadata nested in `result` for older clients.
     metadata: evaluation.metadata ?? {},
     trace_id: evaluation.traceId,
   };

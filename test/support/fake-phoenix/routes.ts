@@ -512,15 +512,18 @@ route("POST", /^\/v1\/experiment_evaluations$/, (state, request) => {
   if ((body.result ?? null) === null && (body.error ?? null) === null) {
     throw validationFailure(["body"], "Value error, Either result or error must be provided");
   }
-  // Phoenix keeps only label, score and explanation of `result`; anything else is dropped.
+  // Phoenix keeps only label, score and explanation of `result`; other keys are dropped, except `metadata`
+  // nested there (older clients), which it merges into the evaluation's metadata with top-level keys winning.
   const result = isObject(body.result)
     ? { label: body.result.label ?? null, score: body.result.score ?? null, explanation: body.result.explanation ?? null }
     : null;
+  const raw = (request.body as JsonObject).result;
+  const nested = isObject(raw) && isObject(raw.metadata) ? raw.metadata : {};
   const fields = {
     annotatorKind: body.annotator_kind,
     result,
     error: body.error ?? null,
-    metadata: body.metadata ?? {},
+    metadata: { ...nested, ...(body.metadata ?? {}) },
     traceId: body.trace_id ?? null,
     startTime: body.start_time,
     endTime: body.end_time,

@@ -83,14 +83,19 @@ describe("fake Phoenix server", () => {
     expect(server.state.runsOf(experiment.id)[0]!.output).toBe("ok");
   });
 
-  it("upserts evaluations by (run, name), keeps metadata top-level and drops extra result keys", async () => {
+  it("upserts evaluations by (run, name), merges metadata nested in result under top-level metadata and drops other result keys", async () => {
     server = await startFakePhoenix();
     const { experiment, examples } = await seedExperiment();
     const runId = (await call("POST", `/v1/experiments/${experiment.id}/runs`, {
       dataset_example_id: examples[0].node_id, output: 1, repetition_number: 1, start_time: T0, end_time: T1,
     })).body.data.id;
     const evaluation = { experiment_run_id: runId, name: "exact", annotator_kind: "CODE", start_time: T0, end_time: T1 };
-    const a = await call("POST", "/v1/experiment_evaluations", { ...evaluation, result: { score: 0, metadata: { lost: true } }, metadata: { kept: 1 } });
+    const a = await call("POST", "/v1/experiment_evaluations", {
+      ...evaluation, result: { score: 0, extra: "dropped", metadata: { nested: true, kept: 0 } }, metadata: { kept: 1 },
+    });
+    const merged = server.state.evaluationsOf(experiment.id);
+    expect(merged[0]!.result).toEqual({ score: 0, label: null, explanation: null });
+    expect(merged[0]!.metadata).toEqual({ nested: true, kept: 1 });
     const b = await call("POST", "/v1/experiment_evaluations", { ...evaluation, result: { score: 1 } });
     expect(b.body.data.id).toBe(a.body.data.id);
     const rows = server.state.evaluationsOf(experiment.id);

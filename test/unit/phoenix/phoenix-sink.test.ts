@@ -170,9 +170,10 @@ describe("Phoenix upload sink", () => {
     expect(ledgerFrom((await store.readExperiment("exp-down"))!.events).pending).toBe(true);
 
     await server.up();
-    // The next run resumes it automatically.
+    // The next run (a process of its own, so a client of its own) resumes it automatically.
     const next = capture();
-    const nextSink = createPhoenixSink({ client: phoenix, store, output: next.output });
+    const nextClient = client(server, { retry: { retries: 1, minDelayMs: 1 } });
+    const nextSink = createPhoenixSink({ client: nextClient, store, output: next.output });
     const other = descriptor("exp-next", examples(2, "other"), { name: "other", dataset: { name: "other", exampleIds: ["other-0", "other-1"], totalExamples: 2, contentHash: "h" } });
     await drive(nextSink, store, other, examples(2, "other"));
     await nextSink.close!();
@@ -184,8 +185,58 @@ describe("Phoenix upload sink", () => {
     expect(server.state.evaluationsOf(id)).toHaveLength(60);
 
     const before = server.state.requests.length;
-    expect(await uploadPending(store, phoenix)).toEqual([]);
+    expect(await uploadPending(store, nextClient)).toEqual([]);
     expect(server.state.requests.length).toBe(before);
+    expect(server.state.violations).toEqual([]);
+  });
+
+  it("a server that answers 503 to every run costs a bounded number of requests, not a retry budget per run; uploadPending finishes later", async () => {
+    const postsRun = ({ method, path }: { method: string; path: string }) => method === "POST" && /\/runs$/.test(path);
+    const server = await fake({ faults: { unavailableRate: 1, only: postsRun } });
+    const store = await tempStore();
+    const { output, warnings } = capture();
+    const retries = 6;
+    const sink = createPhoenixSink({ client: client(server, { retry: { retries, minDelayMs: 1, maxDelayMs: 2 } }), store, output, resumePending: false });
+    const list = examples(300);
+    const experiment = descriptor("exp-503", list);
+    await drive(sink, store, experiment, list);
+    await sink.close!();
+    // Without failing fast this is 300 × (retries + 1) = 2,100: here one full budget, and at most
+    // one more attempt for each of the 8 requests in flight when the server was found down.
+    const runPosts = server.state.requests.filter(postsRun).length;
+    expect(runPosts).toBeGreaterThanOrEqual(retries + 1);
+    expect(runPosts).toBeLessThanOrEqual(8 * (retries + 1));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^Phoenix upload of experiment "qa-baseline" failed: 300 of 300 runs .*were not uploaded\. Phoenix POST .*503/);
+    expect(ledgerFrom((await store.readExperiment("exp-503"))!.events).pending).toBe(true);
+
+    server.setFaults(undefined);
+    const reports = await uploadPending(store, client(server));
+    expect(reports).toMatchObject([{ status: "uploaded", runsPosted: 300, evaluationsPosted: 900 }]);
+    const id = server.state.experimentJson(server.state.experiments[0]!).id;
+    expect(server.state.experiments).toHaveLength(1);
+    expect(server.state.runsOf(id)).toHaveLength(300);
+    expect(server.state.evaluationsOf(id)).toHaveLength(900);
+    expect(server.state.violations).toEqual([]);
+  });
+
+  it("a server down from the start fails every run fast after one budget, and uploadPending finishes later", async () => {
+    const server = await fake();
+    await server.down();
+    const store = await tempStore();
+    const { output, warnings } = capture();
+    const retries = 6;
+    const sent: string[] = [];
+    const phoenix = client(server, { retry: { retries, minDelayMs: 1, maxDelayMs: 2 }, onRetry: (info) => void sent.push(info.path) });
+    const sink = createPhoenixSink({ client: phoenix, store, output, resumePending: false });
+    const list = examples(300);
+    await drive(sink, store, descriptor("exp-gone", list), list);
+    await sink.close!();
+    // Refused connections leave no trace on the server: count the retries the client made instead.
+    expect(sent.length).toBeLessThanOrEqual(8 * retries);
+    expect(warnings).toHaveLength(1);
+    await server.up();
+    expect(await uploadPending(store, client(server))).toMatchObject([{ status: "uploaded", runsPosted: 300, evaluationsPosted: 900 }]);
     expect(server.state.violations).toEqual([]);
   });
 
