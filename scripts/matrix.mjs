@@ -27,6 +27,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
  *   reliability-input   declaration and dataset errors, engine code that is the same on every Vitest
  *   tracing             needs the optional OpenTelemetry peers, which the consumer project leaves out
  *   soak                5,000 runs: minutes, and what it proves does not depend on the Vitest major
+ *   html-report-browser the page in Chromium: browser code, the same whichever Node and Vitest wrote the file
  */
 export const MATRIX_E2E_FILES = [
   "test/e2e/core.test.ts", // collection, run tests, gates, -t filtering, dry runs, concurrency, the store
