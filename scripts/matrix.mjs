@@ -27,6 +27,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
  *   reliability-input   declaration and dataset errors, engine code that is the same on every Vitest
  *   tracing             needs the optional OpenTelemetry peers, which the consumer project leaves out
  *   soak                5,000 runs: minutes, and what it proves does not depend on the Vitest major
+ *   html-report-browser the page in Chromium: browser code, the same whichever Node and Vitest wrote the file
  */
 export const MATRIX_E2E_FILES = [
   "test/e2e/core.test.ts", // collection, run tests, gates, -t filtering, dry runs, concurrency, the store
@@ -37,6 +38,9 @@ export const MATRIX_E2E_FILES = [
   "test/e2e/project-isolation.test.ts", // what the evals project inherits from the root config (changed in Vitest 5)
   "test/e2e/reliability-output.test.ts", // reporting: terminal, JUnit and step summary under hostile outputs; secrets
   "test/e2e/reliability-faults.test.ts", // failing sinks, Phoenix faults mid-run
+  "test/e2e/shards.test.ts", // VITEST_EXPERIMENTS_SHARD, shard-named blob reports in the Vitest's own folder, --merge-reports
+  "test/e2e/arize.test.ts", // upload to the fake Arize AX server from the reporter
+  "test/e2e/html-report.test.ts", // the HTML report sink, written by the reporter at the end of a run
 ];
 
 /** The configurations besides Node 20 + Vitest 4 (the repository's own). Keep in step with the README. */

@@ -7,6 +7,7 @@ import type { TestProjectInlineConfiguration } from "vitest/config";
 import type { VitestPluginContext } from "vitest/node";
 import { ExperimentsReporter, type ExperimentsReporterOptions } from "../reporter/experiments-reporter.js";
 import { enforceSupportedVersions } from "./supported.js";
+import { defaultBlobFolder } from "./blob-folder.js";
 
 export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
   /** Project name, for `vitest --project <name>`. Default `evals`. */
@@ -86,19 +87,20 @@ export function experimentsReporterPlugin(options: ExperimentsReporterOptions = 
 }
 
 /**
- * On a shard, names the blob report after the shard (`.vitest-reports/blob-experiments-2-4.json`,
- * plus Vitest's own `--shard` when both split the run) unless an output file for the blob reporter
+ * On a shard, names the blob report after the shard (`blob-experiments-2-4.json`, plus Vitest's
+ * own `--shard` when both split the run), in the folder the running Vitest's `--merge-reports`
+ * reads by default (`defaultBlobFolder`), unless an output file for the blob reporter
  * is configured: every machine of a CI matrix would otherwise write `blob.json`, and the reports
  * would overwrite each other when the merge job downloads them into one folder.
  */
 function shardBlobNamePlugin(shard: ShardSpec): Plugin {
   return {
     name: "vitest-experiments:shard-blob-name",
-    configureVitest({ vitest }: { vitest: { config: { outputFile?: string | Record<string, string>; shard?: { index: number; count: number } } } }) {
+    configureVitest({ vitest }: { vitest: { version: string; config: { outputFile?: string | Record<string, string>; shard?: { index: number; count: number } } } }) {
       const { config } = vitest;
       if (typeof config.outputFile === "string" || config.outputFile?.blob) return;
       const files = config.shard ? `-files-${config.shard.index}-${config.shard.count}` : "";
-      config.outputFile = { ...config.outputFile, blob: `.vitest-reports/blob-experiments-${shard.index}-${shard.count}${files}.json` };
+      config.outputFile = { ...config.outputFile, blob: `${defaultBlobFolder(vitest.version)}/blob-experiments-${shard.index}-${shard.count}${files}.json` };
     },
   } as Plugin;
 }

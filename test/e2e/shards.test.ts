@@ -1,7 +1,8 @@
 import { copyFile, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { createFixtureProject, REPO_ROOT, runNode, type FixtureProject, type VitestRun } from "../support/fixture-project.js";
+import { defaultBlobFolder } from "../../src/vitest/blob-folder.js";
+import { createFixtureProject, E2E_VITEST_VERSION, REPO_ROOT, runNode, type FixtureProject, type VitestRun } from "../support/fixture-project.js";
 import { startFakePhoenix, type FakePhoenix } from "../support/fake-phoenix/index.js";
 import { startFakeArize } from "../support/fake-arize/index.js";
 
@@ -14,6 +15,8 @@ import { startFakeArize } from "../support/fake-arize/index.js";
 const SHARDS = 4;
 const CLI = join(REPO_ROOT, "dist/cli.js");
 const EXAMPLES = 40;
+/** Where the fixture's Vitest writes blob reports and a bare --merge-reports reads them. */
+const BLOB_DIR = defaultBlobFolder(E2E_VITEST_VERSION);
 
 // 40 examples; every fourth answer is wrong, so accuracy is 0.75: a bar of 0.7 passes, 0.8 fails.
 const EVAL = `import { experiment } from "vitest-experiments";
@@ -100,10 +103,10 @@ async function sharded(
     shards.push(run);
     shardLogs.push(...(await storeLogs(project, `${machine}/store`)));
     // What the CI's artifact upload and download do: the shard's blob reaches the merge job's folder.
-    const blobs = await readdir(join(project.dir, ".vitest-reports"));
+    const blobs = await readdir(join(project.dir, BLOB_DIR));
     expect(blobs).toEqual([`blob-experiments-${index}-${SHARDS}.json`]);
-    await copyFile(join(project.dir, ".vitest-reports", blobs[0]!), join(collected, blobs[0]!));
-    await rm(join(project.dir, ".vitest-reports"), { recursive: true });
+    await copyFile(join(project.dir, BLOB_DIR, blobs[0]!), join(collected, blobs[0]!));
+    await rm(join(project.dir, BLOB_DIR), { recursive: true });
   }
   const store = `store-merged-${tag}`;
   beforeMerge?.();
@@ -225,7 +228,7 @@ describe("one experiment split across shards", () => {
         expect(run.exitCode, run.output).toBe(0);
       }
     }
-    expect((await readdir(join(project.dir, ".vitest-reports"))).sort()).toEqual([
+    expect((await readdir(join(project.dir, BLOB_DIR))).sort()).toEqual([
       "blob-experiments-1-2-files-1-2.json",
       "blob-experiments-1-2-files-2-2.json",
       "blob-experiments-2-2-files-1-2.json",

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, symlink, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +22,8 @@ export const E2E_TARGET = {
   /** The `vitest-experiments` package linked into fixture projects. */
   packageDir: process.env.VITEST_EXPERIMENTS_E2E_PACKAGE || REPO_ROOT,
 };
+/** The version of the `vitest` linked into fixture projects (e.g. for its default blob report folder). */
+export const E2E_VITEST_VERSION: string = (JSON.parse(readFileSync(join(E2E_TARGET.vitestDir, "package.json"), "utf8")) as { version: string }).version;
 /** The `vitest` binary fixture projects run. */
 export const VITEST_BIN = join(E2E_TARGET.vitestDir, "vitest.mjs");
 /** The package's own CLI (`vitest-experiments`). */
