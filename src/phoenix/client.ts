@@ -32,7 +32,8 @@ export interface PhoenixClientOptions extends PhoenixConfigOptions {
   random?: () => number;
   /**
    * How long requests fail at once, without being sent, after one exhausted its retries on a
-   * network error or a 5xx (the server is down, not one request unlucky). Default 60 s.
+   * network error or a 5xx while no other request succeeded (the server is down, not one request
+   * unlucky). Default 60 s.
    */
   outageMs?: number;
 }
@@ -83,6 +84,8 @@ export class PhoenixClient {
   private readonly outageMs: number;
   /** Set when a request spent its retries on a down server: later requests fail fast until `until`. */
   private outage: { failure: PhoenixError; until: number } | undefined;
+  /** How many requests the server has answered successfully. */
+  private successes = 0;
 
   constructor(config: PhoenixConfig, options: Omit<PhoenixClientOptions, keyof PhoenixConfigOptions> = {}) {
     this.host = config.host;
@@ -123,6 +126,7 @@ export class PhoenixClient {
     if (this.closed) throw new PhoenixError(`Phoenix client is closed (${method} ${path})`, { kind: "network", method, path, retryable: false });
     const retries = options.retries ?? this.policy.retries;
     this.failFastDuringOutage(method, path);
+    const successesBefore = this.successes;
     for (let attempt = 0; ; attempt++) {
       let failure: PhoenixError;
       let retryAfterMs: number | undefined;
@@ -130,6 +134,7 @@ export class PhoenixClient {
         const response = await this.send(method, path, options);
         if ((response.status >= 200 && response.status < 300) || options.accept?.includes(response.status)) {
           this.outage = undefined;
+          this.successes++;
           return response as PhoenixResponse<T>;
         }
         failure = this.httpError(method, path, response);
@@ -140,7 +145,10 @@ export class PhoenixClient {
       }
       if (!failure.retryable) throw failure;
       if (attempt >= retries) {
-        if (retries > 0 && isOutage(failure)) this.outage ??= { failure, until: Date.now() + this.outageMs };
+        // Down means nothing got through while this request was retrying: one request that always
+        // fails (a reset on just that one, a row the server chokes on) while others succeed is not
+        // an outage, and must not stop the rest of the upload.
+        if (retries > 0 && isOutage(failure) && this.successes === successesBefore) this.outage ??= { failure, until: Date.now() + this.outageMs };
         throw failure;
       }
       const delayMs =

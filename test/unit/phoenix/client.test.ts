@@ -259,3 +259,34 @@ describe("PhoenixClient", () => {
     expect(server.state.count("GET", "/v1/datasets")).toBe(3);
   });
 });
+
+describe("a server that looks down", () => {
+  // A request that fails through all its retries trips the fail-fast only when nothing else got
+  // through meanwhile: one request the server always refuses must not stop the rest of an upload.
+  async function twoPathServer(): Promise<string> {
+    return rawServer((request, response) => {
+      response.setHeader("x-phoenix-server-version", "20.26.1");
+      if (request.url === "/v1/bad") return void response.writeHead(503).end("broken");
+      response.writeHead(200, { "content-type": "application/json" }).end('{"data":[]}');
+    });
+  }
+
+  it("one request failing while others succeed leaves later requests alone", async () => {
+    const host = await twoPathServer();
+    // Each retry of the bad request waits until a good request has been answered.
+    let good: Promise<unknown> = Promise.resolve();
+    const { client: c } = client(host, { retries: 2, sleep: () => good.then(() => undefined) });
+    good = c.request("GET", "/v1/good");
+    await failure(c.request("GET", "/v1/bad"));
+    await expect(c.request("GET", "/v1/good")).resolves.toMatchObject({ status: 200 });
+  });
+
+  it("a request failing through its retries with nothing else answered makes later requests fail fast, unsent", async () => {
+    const host = await twoPathServer();
+    const { client: c } = client(host, { retries: 2 });
+    await failure(c.request("GET", "/v1/bad"));
+    const unsent = await failure(c.request("GET", "/v1/good"));
+    expect(unsent.message).toMatch(/not sent: the server looks down/);
+    expect(unsent.retryable).toBe(true);
+  });
+});
