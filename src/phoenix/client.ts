@@ -16,6 +16,7 @@ import type {
 } from "./api-types.js";
 import { resolvePhoenixConfig, type PhoenixConfig, type PhoenixConfigOptions } from "./config.js";
 import { createRedactor, PhoenixError } from "./errors.js";
+import { notSentMessage, OutageWatch } from "./outage.js";
 import { checkServerVersion } from "./server-version.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, sleep as realSleep, type RetryPolicy } from "./retry.js";
 
@@ -80,9 +81,8 @@ export class PhoenixClient {
   /** The version in the first Phoenix response's `x-phoenix-server-version` header. */
   private seenVersion: string | undefined;
   private versionCheck: Promise<void> | undefined;
-  private readonly outageMs: number;
-  /** Set when a request spent its retries on a down server: later requests fail fast until `until`. */
-  private outage: { failure: PhoenixError; until: number } | undefined;
+  /** Set when a request spent its retries on a down server: later requests fail fast for a while. */
+  private readonly outage: OutageWatch<PhoenixError>;
 
   constructor(config: PhoenixConfig, options: Omit<PhoenixClientOptions, keyof PhoenixConfigOptions> = {}) {
     this.host = config.host;
@@ -105,7 +105,7 @@ export class PhoenixClient {
     this.wait = options.sleep ?? ((ms) => realSleep(ms));
     this.random = options.random ?? Math.random;
     this.onRetry = options.onRetry;
-    this.outageMs = options.outageMs ?? 60_000;
+    this.outage = new OutageWatch(options.outageMs);
   }
 
   /** A client from explicit options or Phoenix's environment variables; undefined when no host is set. */
@@ -129,7 +129,7 @@ export class PhoenixClient {
       try {
         const response = await this.send(method, path, options);
         if ((response.status >= 200 && response.status < 300) || options.accept?.includes(response.status)) {
-          this.outage = undefined;
+          this.outage.clear();
           return response as PhoenixResponse<T>;
         }
         failure = this.httpError(method, path, response);
@@ -140,7 +140,7 @@ export class PhoenixClient {
       }
       if (!failure.retryable) throw failure;
       if (attempt >= retries) {
-        if (retries > 0 && isOutage(failure)) this.outage ??= { failure, until: Date.now() + this.outageMs };
+        this.outage.exhausted(failure, retries);
         throw failure;
       }
       const delayMs =
@@ -148,7 +148,7 @@ export class PhoenixClient {
       this.onRetry?.({ method, path, retry: attempt + 1, delayMs, reason: failure.message });
       await this.wait(delayMs);
       // Another request found the server down meanwhile: stop here rather than spend the rest of the budget.
-      if (this.outage) throw failure;
+      if (this.outage.tripped) throw failure;
     }
   }
 
@@ -158,18 +158,14 @@ export class PhoenixClient {
    * holding a connection slot through its own full backoff.
    */
   private failFastDuringOutage(method: string, path: string): void {
-    const { outage } = this;
-    if (!outage) return;
-    if (Date.now() >= outage.until) {
-      this.outage = undefined;
-      return;
-    }
-    throw new PhoenixError(`Phoenix ${method} ${path} not sent: the server looks down (${outage.failure.message})`, {
-      kind: outage.failure.kind,
+    const failure = this.outage.current();
+    if (!failure) return;
+    throw new PhoenixError(notSentMessage("Phoenix", method, path, failure), {
+      kind: failure.kind,
       method,
       path,
-      ...(outage.failure.status !== undefined ? { status: outage.failure.status } : {}),
-      ...(outage.failure.code !== undefined ? { code: outage.failure.code } : {}),
+      ...(failure.status !== undefined ? { status: failure.status } : {}),
+      ...(failure.code !== undefined ? { code: failure.code } : {}),
       retryable: true,
     });
   }
@@ -439,9 +435,4 @@ function describeBody(body: unknown): string {
   }
   if (typeof detail === "string") return detail;
   return JSON.stringify(body).slice(0, 500);
-}
-
-/** A failure that says the server is unreachable or broken (not rate limiting, not one bad request). */
-function isOutage(failure: PhoenixError): boolean {
-  return failure.kind === "network" || (failure.status !== undefined && failure.status >= 500);
 }
