@@ -1,5 +1,6 @@
 import { Pool, type Dispatcher } from "undici";
 import { createRedactor } from "../phoenix/errors.js";
+import { notSentMessage, OutageWatch } from "../phoenix/outage.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, sleep as realSleep, type RetryPolicy } from "../phoenix/retry.js";
 import type {
   AxAnnotateRecord,
@@ -40,6 +41,11 @@ export interface ArizeClientOptions extends ArizeConfigOptions {
   onRetry?: (info: { method: string; path: string; retry: number; delayMs: number; reason: string }) => void;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /**
+   * How long requests fail at once, without being sent, after one exhausted its retries on a
+   * network error or a 5xx (the server is down, not one request unlucky). Default 60 s.
+   */
+  outageMs?: number;
 }
 
 export interface RequestOptions {
@@ -71,8 +77,10 @@ const SMALL_PAGE = 100;
  * A small Arize AX REST v2 client over undici: kept-alive connections, retries with exponential
  * backoff and jitter on network errors, 429 (honouring `Retry-After`) and 5xx, and errors that
  * carry the server's problem detail. A refused key (401/403) is remembered: every later request
- * fails at once with the same error, so a wrong key costs one request, not one per run. Nothing it
- * throws or reports holds the API key.
+ * fails at once with the same error, so a wrong key costs one request, not one per run. A server
+ * found down (a request spent its retries on a network error or a 5xx) costs one retry budget, not
+ * one per batch: for a while, requests fail at once, retryable. Nothing it throws or reports holds
+ * the API key.
  */
 export class ArizeClient {
   readonly baseUrl: string;
@@ -86,6 +94,8 @@ export class ArizeClient {
   private readonly random: () => number;
   private readonly onRetry: ArizeClientOptions["onRetry"];
   private refused: ArizeError | undefined;
+  /** Set when a request spent its retries on a down server: later requests fail fast for a while. */
+  private readonly outage: OutageWatch<ArizeError>;
   private spacePromise: Promise<AxSpace> | undefined;
   private closed = false;
 
@@ -102,6 +112,7 @@ export class ArizeClient {
     this.wait = options.sleep ?? ((ms) => realSleep(ms));
     this.random = options.random ?? Math.random;
     this.onRetry = options.onRetry;
+    this.outage = new OutageWatch(options.outageMs);
   }
 
   /** A client from explicit options or Arize's environment variables; undefined when no key is set. */
@@ -126,30 +137,63 @@ export class ArizeClient {
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<ArizeResponse<T>> {
     if (this.closed) throw new ArizeError(`Arize AX client is closed (${method} ${path})`, { kind: "network", method, path, retryable: false, ambiguous: false });
     if (this.refused) throw this.refused;
+    this.failFastDuringOutage(method, path);
     const retries = options.retries ?? this.policy.retries;
+    const since = this.outage.mark();
     for (let attempt = 0; ; attempt++) {
       let failure: ArizeError;
       try {
         const response = await this.send(method, path, options);
-        if ((response.status >= 200 && response.status < 300) || options.accept?.includes(response.status)) return response as ArizeResponse<T>;
+        if ((response.status >= 200 && response.status < 300) || options.accept?.includes(response.status)) {
+          this.outage.succeeded();
+          return response as ArizeResponse<T>;
+        }
         failure = this.httpError(method, path, response);
       } catch (error) {
         failure = error instanceof ArizeError ? error : this.networkError(method, path, error);
       }
       if (failure.kind === "auth") this.refused ??= failure;
-      if (!failure.retryable || attempt >= retries) throw failure;
-      await this.pauseBeforeRetry(attempt + 1, failure);
+      if (!failure.retryable) throw failure;
+      await this.pauseBeforeRetry(attempt + 1, failure, retries, since);
     }
   }
 
   /**
    * Waits before retry number `retry` (1-based): the server's `Retry-After` when it sent one
-   * (capped), else exponential backoff with jitter. Also for callers that retry a write themselves.
+   * (capped), else exponential backoff with jitter. Throws `failure` instead when the retry would
+   * exceed the budget (`retries`, default the policy's), or once a request found the server down
+   * (before or during the wait): the rest of the budget would be spent on a server that is down.
+   * Also for callers that retry a write themselves (after looking whether it landed).
    */
-  async pauseBeforeRetry(retry: number, failure: ArizeError): Promise<void> {
+  async pauseBeforeRetry(retry: number, failure: ArizeError, retries: number = this.policy.retries, since?: number): Promise<void> {
+    if (retry > retries) {
+      this.outage.exhausted(failure, retries, since);
+      throw failure;
+    }
+    if (this.outage.tripped) throw failure;
     const delayMs = failure.retryAfterMs !== undefined ? Math.min(failure.retryAfterMs, this.policy.maxRetryAfterMs) : backoffDelay(this.policy, retry - 1, this.random);
     this.onRetry?.({ method: failure.method, path: failure.path, retry, delayMs, reason: failure.message });
     await this.wait(delayMs);
+    if (this.outage.tripped) throw failure;
+  }
+
+  /**
+   * A server that failed a request through all its retries is down, not unlucky: for a while,
+   * requests fail at once (retryable and never sent, so the runs stay pending for a later upload
+   * and nothing needs looking for) instead of each spending a full backoff.
+   */
+  private failFastDuringOutage(method: string, path: string): void {
+    const failure = this.outage.current();
+    if (!failure) return;
+    throw new ArizeError(notSentMessage("Arize AX", method, path, failure), {
+      kind: failure.kind,
+      method,
+      path,
+      ...(failure.status !== undefined ? { status: failure.status } : {}),
+      ...(failure.code !== undefined ? { code: failure.code } : {}),
+      retryable: true,
+      ambiguous: false,
+    });
   }
 
   private async send(method: string, path: string, options: RequestOptions) {

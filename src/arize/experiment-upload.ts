@@ -138,7 +138,8 @@ export class ArizeExperimentUpload {
         if (needed.every((id) => ledger.exampleIds.has(id))) return;
         if (toAppend.length < missing.length) await pause(OTHER_SHARDS_WAIT_MS);
       } catch (error) {
-        if (!(error instanceof ArizeError) || !error.retryable || attempt >= client.retries) throw error;
+        if (!(error instanceof ArizeError) || !error.retryable) throw error;
+        // Throws once the budget is spent or the server looks down.
         await client.pauseBeforeRetry(attempt + 1, error);
       }
     }
@@ -203,7 +204,8 @@ export class ArizeExperimentUpload {
         }
         return;
       } catch (error) {
-        if (!(error instanceof ArizeError) || !error.retryable || attempt >= client.retries) throw this.describeRefusal(error, rows);
+        if (!(error instanceof ArizeError) || !error.retryable) throw this.describeRefusal(error, rows);
+        // Throws once the budget is spent or the server looks down.
         await client.pauseBeforeRetry(attempt + 1, error);
         if (error.ambiguous) {
           // The write may have landed: look before sending it again.

@@ -16,6 +16,7 @@ import type {
 } from "./api-types.js";
 import { resolvePhoenixConfig, type PhoenixConfig, type PhoenixConfigOptions } from "./config.js";
 import { createRedactor, PhoenixError } from "./errors.js";
+import { notSentMessage, OutageWatch } from "./outage.js";
 import { checkServerVersion } from "./server-version.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, sleep as realSleep, type RetryPolicy } from "./retry.js";
 
@@ -81,11 +82,8 @@ export class PhoenixClient {
   /** The version in the first Phoenix response's `x-phoenix-server-version` header. */
   private seenVersion: string | undefined;
   private versionCheck: Promise<void> | undefined;
-  private readonly outageMs: number;
-  /** Set when a request spent its retries on a down server: later requests fail fast until `until`. */
-  private outage: { failure: PhoenixError; until: number } | undefined;
-  /** How many requests the server has answered successfully. */
-  private successes = 0;
+  /** Set when a request spent its retries on a down server: later requests fail fast for a while. */
+  private readonly outage: OutageWatch<PhoenixError>;
 
   constructor(config: PhoenixConfig, options: Omit<PhoenixClientOptions, keyof PhoenixConfigOptions> = {}) {
     this.host = config.host;
@@ -108,7 +106,7 @@ export class PhoenixClient {
     this.wait = options.sleep ?? ((ms) => realSleep(ms));
     this.random = options.random ?? Math.random;
     this.onRetry = options.onRetry;
-    this.outageMs = options.outageMs ?? 60_000;
+    this.outage = new OutageWatch(options.outageMs);
   }
 
   /** A client from explicit options or Phoenix's environment variables; undefined when no host is set. */
@@ -126,15 +124,14 @@ export class PhoenixClient {
     if (this.closed) throw new PhoenixError(`Phoenix client is closed (${method} ${path})`, { kind: "network", method, path, retryable: false });
     const retries = options.retries ?? this.policy.retries;
     this.failFastDuringOutage(method, path);
-    const successesBefore = this.successes;
+    const successesBefore = this.outage.mark();
     for (let attempt = 0; ; attempt++) {
       let failure: PhoenixError;
       let retryAfterMs: number | undefined;
       try {
         const response = await this.send(method, path, options);
         if ((response.status >= 200 && response.status < 300) || options.accept?.includes(response.status)) {
-          this.outage = undefined;
-          this.successes++;
+          this.outage.succeeded();
           return response as PhoenixResponse<T>;
         }
         failure = this.httpError(method, path, response);
@@ -145,10 +142,7 @@ export class PhoenixClient {
       }
       if (!failure.retryable) throw failure;
       if (attempt >= retries) {
-        // Down means nothing got through while this request was retrying: one request that always
-        // fails (a reset on just that one, a row the server chokes on) while others succeed is not
-        // an outage, and must not stop the rest of the upload.
-        if (retries > 0 && isOutage(failure) && this.successes === successesBefore) this.outage ??= { failure, until: Date.now() + this.outageMs };
+        this.outage.exhausted(failure, retries, successesBefore);
         throw failure;
       }
       const delayMs =
@@ -156,7 +150,7 @@ export class PhoenixClient {
       this.onRetry?.({ method, path, retry: attempt + 1, delayMs, reason: failure.message });
       await this.wait(delayMs);
       // Another request found the server down meanwhile: stop here rather than spend the rest of the budget.
-      if (this.outage) throw failure;
+      if (this.outage.tripped) throw failure;
     }
   }
 
@@ -166,18 +160,14 @@ export class PhoenixClient {
    * holding a connection slot through its own full backoff.
    */
   private failFastDuringOutage(method: string, path: string): void {
-    const { outage } = this;
-    if (!outage) return;
-    if (Date.now() >= outage.until) {
-      this.outage = undefined;
-      return;
-    }
-    throw new PhoenixError(`Phoenix ${method} ${path} not sent: the server looks down (${outage.failure.message})`, {
-      kind: outage.failure.kind,
+    const failure = this.outage.current();
+    if (!failure) return;
+    throw new PhoenixError(notSentMessage("Phoenix", method, path, failure), {
+      kind: failure.kind,
       method,
       path,
-      ...(outage.failure.status !== undefined ? { status: outage.failure.status } : {}),
-      ...(outage.failure.code !== undefined ? { code: outage.failure.code } : {}),
+      ...(failure.status !== undefined ? { status: failure.status } : {}),
+      ...(failure.code !== undefined ? { code: failure.code } : {}),
       retryable: true,
     });
   }
@@ -447,9 +437,4 @@ function describeBody(body: unknown): string {
   }
   if (typeof detail === "string") return detail;
   return JSON.stringify(body).slice(0, 500);
-}
-
-/** A failure that says the server is unreachable or broken (not rate limiting, not one bad request). */
-function isOutage(failure: PhoenixError): boolean {
-  return failure.kind === "network" || (failure.status !== undefined && failure.status >= 500);
 }

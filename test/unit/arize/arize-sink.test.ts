@@ -160,6 +160,39 @@ describe("the Arize AX sink", () => {
     expect(server.state.violations).toEqual([]);
   });
 
+  test("AX answering 503 to every run append costs one retry budget, not one per batch; the pending upload finishes later with every run once", async () => {
+    const appendsRuns = ({ method, path }: { method: string; path: string }) => method === "POST" && /^\/v2\/experiments\/[^/]+\/runs$/.test(path);
+    const server = await fake({ faults: { unavailableRate: 1, only: appendsRuns } });
+    const store = await tempStore();
+    const list = examples(300);
+    const experiment = descriptor("exp-503", list);
+    const runs = list.map((e) => run(experiment, e));
+    const out = output();
+    const retries = 8;
+    // The first batch creates the experiment (that request is not faulted); the 29 after it are appends.
+    await drive({ client: client(server, { retry: { retries, minDelayMs: 1, maxDelayMs: 2 } }), output: out, store, batchSize: 10, flushIntervalMs: 60_000, resumePending: false }, experiment, list, runs, store);
+    // Without failing fast this is 29 × (retries + 1) = 261: here the first failing append spends
+    // its budget, and every later batch fails without being sent.
+    const appends = server.state.requests.filter(appendsRuns).length;
+    expect(appends).toBeGreaterThanOrEqual(retries + 1);
+    expect(appends).toBeLessThanOrEqual(2 * (retries + 1));
+    expect(out.warnings).toHaveLength(1);
+    expect(out.warnings[0]).toMatch(/^Arize AX upload of experiment "qa-baseline" failed: 290 of 300 runs were not uploaded\. Arize AX POST \/v2\/experiments\/.*\/runs failed: 503/);
+    expect(axRuns(server, experiment)).toHaveLength(10);
+    expect(arizeLedgerFrom((await store.readExperiment("exp-503"))!.events).pending).toBe(true);
+
+    server.setFaults(undefined);
+    const reports = await uploadPendingToArize(store, client(server));
+    expect(reports).toMatchObject([{ experimentId: "exp-503", status: "uploaded", runsPosted: 290 }]);
+    expect(server.state.experiments).toHaveLength(1);
+    const stored = axRuns(server, experiment);
+    expect(stored).toHaveLength(300);
+    expect(new Set(stored.map((r) => r[RUN_ID_COLUMN])).size).toBe(300);
+    expect(stored.every((r) => r["eval.exact.score"] === 1 && r["eval.judge.score"] === 0.25 && r["eval.length.score"] === 12)).toBe(true);
+    expect(arizeLedgerFrom((await store.readExperiment("exp-503"))!.events).complete).toBe(true);
+    expect(server.state.violations).toEqual([]);
+  });
+
   test("the next run finishes what an earlier run left pending, while uploading its own experiment", async () => {
     const server = await fake();
     const store = await tempStore();

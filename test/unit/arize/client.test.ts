@@ -47,6 +47,35 @@ describe("the Arize AX client", () => {
     expect(server.state.requests.map((r) => r.status)).toEqual([429, 503, "reset", 200]);
   });
 
+  test("a request that spends its retries on a 5xx makes the next ones fail at once, retryable and unsent; a 429 never does; a success clears it", async () => {
+    const server = await fake({ faults: { unavailableRate: 1 } });
+    const c = client(server, { retry: { retries: 2, minDelayMs: 1, maxDelayMs: 2 } });
+    await expect(c.request("GET", "/v2/spaces")).rejects.toThrow("Arize AX GET /v2/spaces failed: 503 Service Unavailable");
+    expect(server.state.requests).toHaveLength(3);
+    const fast = await c.request("POST", "/v2/experiments", { body: {} }).catch((e: unknown) => e);
+    expect(fast).toBeInstanceOf(ArizeError);
+    expect(fast).toMatchObject({ status: 503, retryable: true, ambiguous: false });
+    expect((fast as ArizeError).message).toBe("Arize AX POST /v2/experiments not sent: the server looks down (Arize AX GET /v2/spaces failed: 503 Service Unavailable)");
+    expect(server.state.requests).toHaveLength(3);
+
+    // A single attempt proves nothing; nor does rate limiting (the server is up); once the
+    // window has passed, requests are sent again and a success clears the outage.
+    server.setFaults({ unavailableRate: 1 });
+    const once = client(server, { retry: { retries: 0 } });
+    await expect(once.request("GET", "/v2/spaces")).rejects.toThrow(/failed: 503/);
+    await expect(once.request("GET", "/v2/spaces")).rejects.toThrow(/failed: 503/);
+    server.setFaults({ rateLimitRate: 1 });
+    const limited = client(server, { retry: { retries: 1, minDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 1 } });
+    await expect(limited.request("GET", "/v2/spaces")).rejects.toThrow(/failed: 429/);
+    await expect(limited.request("GET", "/v2/spaces")).rejects.toThrow(/failed: 429/);
+    server.setFaults({ unavailableRate: 1 });
+    const brief = client(server, { retry: { retries: 1, minDelayMs: 1, maxDelayMs: 2 }, outageMs: 0 });
+    await expect(brief.request("GET", "/v2/spaces")).rejects.toThrow(/failed: 503/);
+    server.setFaults(undefined);
+    expect((await brief.request("GET", "/v2/spaces")).status).toBe(200);
+    expect(server.state.requests.map((r) => r.status)).toEqual([503, 503, 503, 503, 503, 429, 429, 429, 429, 503, 503, 200]);
+  });
+
   test("a refused key costs one request: later calls fail at once with the same error, which never holds the key", async () => {
     const server = await fake();
     const wrong = "ax-wrong-key-987654";

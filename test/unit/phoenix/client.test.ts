@@ -275,7 +275,7 @@ describe("a server that looks down", () => {
     const host = await twoPathServer();
     // Each retry of the bad request waits until a good request has been answered.
     let good: Promise<unknown> = Promise.resolve();
-    const { client: c } = client(host, { retries: 2, sleep: () => good.then(() => undefined) });
+    const { client: c } = client(host, { retry: { retries: 2 }, sleep: () => good.then(() => undefined) });
     good = c.request("GET", "/v1/good");
     await failure(c.request("GET", "/v1/bad"));
     await expect(c.request("GET", "/v1/good")).resolves.toMatchObject({ status: 200 });
@@ -283,7 +283,7 @@ describe("a server that looks down", () => {
 
   it("a request failing through its retries with nothing else answered makes later requests fail fast, unsent", async () => {
     const host = await twoPathServer();
-    const { client: c } = client(host, { retries: 2 });
+    const { client: c } = client(host, { retry: { retries: 2 } });
     await failure(c.request("GET", "/v1/bad"));
     const unsent = await failure(c.request("GET", "/v1/good"));
     expect(unsent.message).toMatch(/not sent: the server looks down/);
