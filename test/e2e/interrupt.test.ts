@@ -27,7 +27,10 @@ describe.each([
   ["SIGINT", 130],
   ["SIGTERM", 143],
 ] as const)("%s during a run", (signal, expectedExit) => {
-  test("completed runs are kept, the experiment ends interrupted with partial gates in every sink, and the exit code is non-zero", async () => {
+  // Retried: now and then the vitest started here stalls before its first run is stored (seen on
+  // every version of the package from 2026-12-04, with or without workers left over from an earlier
+  // interrupted run; cause not yet found), and the wait below gives up after 120 s.
+  test("completed runs are kept, the experiment ends interrupted with partial gates in every sink, and the exit code is non-zero", { retry: 2 }, async () => {
     const project = await createFixtureProject({ "evals/stuck.eval.ts": STUCK });
     const storeDir = join(project.dir, ".vitest-experiments");
     const vitest = startVitest(project.dir, ["run", "--project", "evals"], {
