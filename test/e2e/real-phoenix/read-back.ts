@@ -3,19 +3,9 @@
  * product's client, so a client bug cannot hide a server-side difference).
  */
 
-export interface ServerExperiment {
-  id: string;
-  dataset_id: string;
-  dataset_version_id: string;
-  name: string;
-  repetitions: number;
-  metadata: Record<string, unknown>;
-  project_name: string | null;
-  example_count: number;
-  successful_run_count: number;
-  failed_run_count: number;
-  missing_run_count: number;
-}
+// One shape of an experiment as the server answers it, shared with the other real-server helpers.
+import type { ServerExperiment } from "../../support/phoenix-rest.js";
+export type { ServerExperiment };
 
 export interface ServerRunJson {
   example_id: string;
