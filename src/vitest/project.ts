@@ -30,13 +30,14 @@ export interface ExperimentsProjectOptions extends ExperimentsReporterOptions {
   extends?: string | true;
 }
 
+/** An empty config file: what the project extends by default, so it inherits nothing on Vitest 4 and 5 alike. */
+const ISOLATED = fileURLToPath(new URL("./isolated-project.config.js", import.meta.url));
+
 /**
  * The Vitest project that runs experiments. Putting it in `test.projects` is all the
  * configuration needed: it includes the eval files, installs the experiments runner, leaves
  * timeouts and concurrency to the engine, and registers the reporter itself.
  */
-const ISOLATED = fileURLToPath(new URL("./isolated-project.config.js", import.meta.url));
-
 export function experimentsProject(options: ExperimentsProjectOptions = {}): TestProjectInlineConfiguration {
   // Called while Vitest loads the config: the first place to stop an unsupported Vitest or Node
   // with one message, before its workers fail to load the runner.
