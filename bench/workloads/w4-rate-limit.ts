@@ -54,7 +54,7 @@ interface Outcome {
   refused: number;
   /** ok runs per second of wall ÷ capacity. */
   share: number;
-  /** Accepted per second from 2 s after the start to the last acceptance ÷ capacity. */
+  /** Accepted per second from 2 s after the start to the drain (the last `CONCURRENCY` acceptances) ÷ capacity. */
   steadyShare: number;
   /** From the start until a sliding second first held 80% of capacity; NaN if never. */
   msTo80: number;
@@ -171,7 +171,7 @@ export async function runW4(mode: Mode, context: WorkloadContext): Promise<Workl
   const targets: WorkloadReport["targets"] = [];
   for (const { name, shape, latency } of shapes) {
     tables.push({
-      header: [`${describeShape(shape)}${name === "concurrency" ? `, ${latency} ms a request` : ""}`, "wall", "ok runs ÷ wall ÷ capacity", "steady share (after 2 s)", "time to 80%", "refused ÷ accepted (provider's count)", "failed runs"],
+      header: [`${describeShape(shape)}${name === "concurrency" ? `, ${latency} ms a request` : ""}`, "wall", "ok runs ÷ wall ÷ capacity", "steady share (2 s to the drain)", "time to 80%", "refused ÷ accepted (provider's count)", "failed runs"],
       rows: RUNNERS.map(({ id, label }) => {
         const o = summary(`${name}/${id}`);
         return [label, ms(o.wallMs), percent(o.share), percent(o.steadyShare), Number.isFinite(o.msTo80) ? ms(o.msTo80) : "never", `${(o.refused / Math.max(1, o.accepted)).toFixed(2)} (${count(o.refused)} / ${count(o.accepted)})`, count(o.failedRuns)];
@@ -215,7 +215,7 @@ export async function runW4(mode: Mode, context: WorkloadContext): Promise<Workl
     tables,
     targets,
     notes: [
-      "Capacity is R for the three rate limits and cap ÷ mean latency for the concurrency cap. `ok runs ÷ wall ÷ capacity` is the whole experiment, cold start included; the steady share counts the provider's accepted requests from 2 s after the start to the last one. Time to 80% runs from the start until a sliding second first held 80% of capacity (a sliding window accepts a whole window at once, so it reads 0 there).",
+      "Capacity is R for the three rate limits and cap ÷ mean latency for the concurrency cap. `ok runs ÷ wall ÷ capacity` is the whole experiment, cold start included; the steady share counts the provider's accepted requests from 2 s after the start until the drain (the last 24 requests, when fewer runs are left than the concurrency, so demand sets the pace; under the calendar window, the last refused runs wait out `Retry-After: 1` into a near-empty second, which cost up to 8 points of a 10 s experiment before this was left out). Time to 80% runs from the start until a sliding second first held 80% of capacity (a sliding window accepts a whole window at once, so it reads 0 there).",
       "Refusals are the provider's own count, so they include the openai SDK's hidden retries, which the limiter never sees.",
       "Sharing: with runExperiment(), each experiment's throughput is its runs ÷ the time until it finished; under Vitest, its accepted requests ÷ the span between its first and last at the provider. `both ÷ capacity` is all runs ÷ the span both took.",
       "The machine is shared with other work: refusals and shares move by a few points between runs.",
@@ -229,8 +229,11 @@ function outcomeOf(server: RateLimitedServer, started: number, wallMs: number, o
   const stats = server.stats();
   const times = stats.acceptedAt.map((t) => t - started);
   const capacity = stats.capacity;
-  const last = times.at(-1) ?? 0;
-  const steady = times.filter((t) => t >= 2_000).length;
+  // The steady state ends where the drain begins: once fewer runs are left than the concurrency,
+  // demand, not the limiter, sets the pace (and under a calendar window the last refused runs
+  // wait out their Retry-After into a near-empty second).
+  const last = times[times.length - 1 - CONCURRENCY] ?? 0;
+  const steady = times.filter((t) => t >= 2_000 && t <= last).length;
   let msTo80 = Number.NaN;
   for (let i = 0, j = 0; j < times.length; j++) {
     while (times[i]! <= times[j]! - 1_000) i++;

@@ -1,5 +1,4 @@
 import { setMaxListeners } from "node:events";
-import pLimit, { type LimitFunction } from "p-limit";
 import type { Example } from "../datasets/types.js";
 import { withCacheScope } from "../cache/stats.js";
 import { runEvaluators } from "../evaluators/run-evaluators.js";
@@ -11,6 +10,7 @@ import { toJsonValue } from "./json.js";
 import type { PreparedExperiment } from "./prepare.js";
 import { AdaptiveRateLimiter } from "./rate-limiter.js";
 import { resilientCall } from "./resilient-call.js";
+import { RunSlots, type RunSlot } from "./run-slots.js";
 import { linkedSignal } from "./sleep.js";
 
 export type RunOutcome =
@@ -26,14 +26,14 @@ export type RunOutcome =
  */
 export class ExperimentExecutor {
   readonly limiter = new AdaptiveRateLimiter();
-  readonly #limit: LimitFunction;
+  readonly #slots: RunSlots;
   readonly #controller = new AbortController();
   /** Read once per experiment, not per run: parsing the environment is not free at 100,000 runs. */
   readonly #secrets = configuredSecrets();
   #stopReason: string | undefined;
 
   constructor(readonly prepared: PreparedExperiment) {
-    this.#limit = pLimit(prepared.options.concurrency);
+    this.#slots = new RunSlots(prepared.options.concurrency);
     // Every in-flight attempt listens to this signal; that many listeners is expected, not a leak.
     setMaxListeners(0, this.#controller.signal);
   }
@@ -48,8 +48,9 @@ export class ExperimentExecutor {
     this.#controller.abort(new Error(reason));
   }
 
-  run(example: Example, repetition: number, signal?: AbortSignal): Promise<RunOutcome> {
-    return this.#limit(async () => {
+  async run(example: Example, repetition: number, signal?: AbortSignal): Promise<RunOutcome> {
+    const slot = await this.#slots.start();
+    try {
       if (this.#stopReason !== undefined) return { kind: "skipped", reason: this.#stopReason };
       // One cache scope per run: repetitions are distinct requests to the LLM request cache, and
       // the run records how many of its requests the cache answered.
@@ -57,7 +58,7 @@ export class ExperimentExecutor {
         const linked = signal ? linkedSignal(signal, this.#controller.signal) : undefined;
         let executed: RunRecord;
         try {
-          executed = await this.#execute(example, repetition, linked?.signal ?? this.#controller.signal);
+          executed = await this.#execute(example, repetition, slot, linked?.signal ?? this.#controller.signal);
         } finally {
           linked?.dispose();
         }
@@ -73,10 +74,12 @@ export class ExperimentExecutor {
         this.#stopReason = `skipped: exitOnError after run ${example.id} #${repetition} failed`;
       }
       return { kind: "run", record: redactSecrets(record, this.#secrets) };
-    });
+    } finally {
+      slot.end();
+    }
   }
 
-  async #execute(example: Example, repetition: number, signal: AbortSignal): Promise<RunRecord> {
+  async #execute(example: Example, repetition: number, slot: RunSlot, signal: AbortSignal): Promise<RunRecord> {
     const { descriptor, task, evaluators, options } = this.prepared;
     const outcome = await resilientCall(
       async (attemptSignal, attempt) => {
@@ -101,6 +104,7 @@ export class ExperimentExecutor {
         retryDelay: options.retryDelay,
         limiter: this.limiter,
         rateLimitErrors: options.rateLimitErrors,
+        slot,
         signal,
         what: "task",
       },
@@ -127,6 +131,7 @@ export class ExperimentExecutor {
       retryDelay: options.retryDelay,
       limiter: this.limiter,
       rateLimitErrors: options.rateLimitErrors,
+      slot,
       signal,
     });
     return { ...run, evaluations };

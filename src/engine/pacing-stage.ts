@@ -56,6 +56,8 @@ const SLOW_START_EPOCH_MS = 500;
  * floor (half of it) never binds there.
  */
 const PEAK_HALF_LIFE_MS = 60_000;
+/** How long accepted starts are remembered across regimes (the last second's, read one latency late). */
+const RECENT_MS = 5_000;
 /** A regime in the target band is restarted this often, so its share reflects the present. */
 const REFRESH_MS = 5_000;
 
@@ -90,6 +92,8 @@ export class PacingStage {
   #regime: PacingRegime;
   #nextSlot = 0;
   #lastStart = Number.NEGATIVE_INFINITY;
+  /** Start times of recently accepted attempts of any regime, for the capacity a cut lands on. */
+  #recentAccepted: number[] = [];
   /** Starts in the last second, while unlimited: the send rate the first refusal came at. */
   #recentStarts: number[] = [];
   #quietEpochs = 0;
@@ -171,7 +175,12 @@ export class PacingStage {
   }
 
   accepted(regime: PacingRegime, startedAt: number): void {
-    if (this.#mode === "unlimited" || regime !== this.#regime) return;
+    if (this.#mode === "unlimited") return;
+    const recent = this.#recentAccepted;
+    recent.push(startedAt);
+    // Outcomes arrive out of start order by at most a latency; a few seconds kept covers it.
+    while (recent[0]! < startedAt - RECENT_MS) recent.shift();
+    if (regime !== this.#regime) return;
     regime.accepted.push(startedAt);
     this.#epoch.settled++;
   }
@@ -207,7 +216,16 @@ export class PacingStage {
       // before the step was known to be good) to what the provider accepted, never below 90% of
       // that good rate, and probe from there.
       const sendRate = Math.min(this.#rate, (countUpTo(regime.issued, horizon) * 1_000) / span);
-      const back = Math.max(this.#minRate, regime.grewFrom * 0.9, Math.min(this.#rate, sendRate * (1 - share) * (1 + MARGIN)));
+      let accepted = sendRate * (1 - share);
+      if (span < EVIDENCE_MS && share < 2 * hold && this.#lagMs < EVIDENCE_MS / 4) {
+        // A share just over the band, read over less than a second, says the step overshot but
+        // not by how much: a calendar window accepts everything early in its second, so the
+        // regime's own share puts the rate back barely below the overshoot, where every attempt
+        // in excess is refused. The whole last second's acceptances bound it instead, when they
+        // are in (with latencies near a second, most of them are not yet).
+        accepted = Math.min(accepted, Math.max(regime.grewFrom, this.#acceptedInSecondBefore(horizon)));
+      }
+      const back = Math.max(this.#minRate, regime.grewFrom * 0.9, Math.min(this.#rate, accepted * (1 + MARGIN)));
       this.#threshold = back;
       this.#mode = "steady";
       this.#setRate(now, back);
@@ -238,14 +256,24 @@ export class PacingStage {
     } else this.#fruitlessCuts = 0;
     this.#lastCut = { rate: this.#rate, share };
     this.#cuts++;
+    // What the provider accepts: this regime's accepted throughput, or the whole last second's
+    // when that is higher. A window still full of the previous rate's traffic refuses the first
+    // attempts of a lower rate, which would otherwise read as a lower capacity and cut too deep.
     const sendRate = Math.min(this.#rate, (countUpTo(regime.issued, horizon) * 1_000) / span);
-    const target = sendRate * (1 - share) * (1 + MARGIN);
+    const target = Math.max(sendRate * (1 - share), this.#acceptedInSecondBefore(horizon)) * (1 + MARGIN);
     this.#threshold = target;
     this.#mode = "steady";
     // Never below a quarter of the rate in one step (a half when the evidence is only half a
     // second), nor below half the best throughput the provider accepted recently.
     const floor = Math.max(this.#rate / (span >= EVIDENCE_MS ? 4 : 2), this.#recordPeak(now, (accepted * 1_000) / span) / 2);
     this.#setRate(now, Math.max(this.#minRate, floor, Math.min(this.#rate, target)));
+  }
+
+  /** Attempts started in the second before `horizon` that the provider accepted, whatever their regime. */
+  #acceptedInSecondBefore(horizon: number): number {
+    let n = 0;
+    for (const t of this.#recentAccepted) if (t > horizon - EVIDENCE_MS && t <= horizon) n++;
+    return n;
   }
 
   /** Records an accepted throughput; returns the peak, halving every `PEAK_HALF_LIFE_MS`. */

@@ -23,6 +23,11 @@ export interface Permit {
   refused(retryAfterMs?: number): number;
   /** The attempt ended some other way (an error, a timeout, cancellation): it teaches nothing. */
   release(): void;
+  /**
+   * Before the outcome: the task's own HTTP client was refused `count` times during this attempt
+   * and retried by itself (see hidden-refusals.ts). Each counts, and paces, as a refusal.
+   */
+  refusedBehind(count: number): void;
 }
 
 interface Waiter {
@@ -55,6 +60,7 @@ export class AdaptiveRateLimiter {
   #inFlight = 0;
   #accepted = 0;
   #refused = 0;
+  #refusedBehind = 0;
   #cancelTimer: (() => void) | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   /**
@@ -83,7 +89,13 @@ export class AdaptiveRateLimiter {
   }
 
   summary(): ThrottleSummary {
-    return { accepted: this.#accepted, refused: this.#refused, rate: this.#pacing.rate ?? null, concurrency: this.#window.cap ?? null };
+    return {
+      accepted: this.#accepted,
+      refused: this.#refused,
+      ...(this.#refusedBehind > 0 ? { retriedByClient: this.#refusedBehind } : {}),
+      rate: this.#pacing.rate ?? null,
+      concurrency: this.#window.cap ?? null,
+    };
   }
 
   /** Waits for this caller's turn to start an attempt. Rejects with the signal's reason when it aborts. */
@@ -181,6 +193,13 @@ export class AdaptiveRateLimiter {
       },
       release: () => {
         if (settle()) this.#pump();
+      },
+      refusedBehind: (count) => {
+        if (settled || count <= 0) return;
+        this.#refused += count;
+        this.#refusedBehind += count;
+        const end = this.#clock.now();
+        for (let i = 0; i < count; i++) this.#pacing.refused(end, pacingRegime, now);
       },
     };
   }

@@ -1,7 +1,9 @@
 import type { RateLimitErrorMatcher } from "../declaration/options.js";
 import type { AttemptRecord } from "../record/types.js";
 import { isRateLimitError, PermanentError, retryAfterOf, TimeoutError } from "./errors.js";
+import { countingRefusals, type RefusalCount } from "./hidden-refusals.js";
 import type { AdaptiveRateLimiter, Permit } from "./rate-limiter.js";
+import type { RunSlot } from "./run-slots.js";
 import { backoffDelay, sleep } from "./sleep.js";
 
 export interface ResilientCallOptions {
@@ -13,6 +15,8 @@ export interface ResilientCallOptions {
   /** Without a limiter, rate-limit errors are ordinary failures. */
   limiter?: AdaptiveRateLimiter;
   rateLimitErrors: readonly RateLimitErrorMatcher[];
+  /** The run's concurrency slot, lent out while this call only waits to retry. */
+  slot?: RunSlot;
   /** Cancels the whole call (Vitest cancelled the run, or the experiment was stopped). */
   signal?: AbortSignal;
   /** Name for timeout messages ("task", "evaluator exact_match"). */
@@ -38,6 +42,20 @@ export async function resilientCall<T>(
   fn: (signal: AbortSignal, attempt: number) => T | Promise<T>,
   options: ResilientCallOptions,
 ): Promise<ResilientResult<T>> {
+  options.slot?.enter();
+  try {
+    return await callWithRetries(fn, options);
+  } finally {
+    options.slot?.leave();
+  }
+}
+
+async function callWithRetries<T>(
+  fn: (signal: AbortSignal, attempt: number) => T | Promise<T>,
+  options: ResilientCallOptions,
+): Promise<ResilientResult<T>> {
+  const { slot, signal } = options;
+  const pause = (ms: number): Promise<void> => (slot && ms > 0 ? slot.idle(() => sleep(ms, signal), signal) : sleep(ms, signal));
   const attempts: AttemptRecord[] = [];
   const maxRateLimited = options.maxRateLimitedAttempts ?? 100;
   let failures = 0;
@@ -55,9 +73,13 @@ export async function resilientCall<T>(
       return { ok: false, error, attempts };
     }
     const start = new Date();
-    const outcome = await attemptWithTimeout(fn, attempts.length + 1, options);
+    const seen: RefusalCount = { refusals: 0 };
+    const outcome = await (permit ? countingRefusals(seen, () => attemptWithTimeout(fn, attempts.length + 1, options)) : attemptWithTimeout(fn, attempts.length + 1, options));
     const end = new Date();
     const limited = options.limiter !== undefined && !outcome.ok && !outcome.timedOut && isRateLimitError(outcome.error, options.rateLimitErrors);
+    // The 429s the task's own client retried by itself; when the attempt ends rate limited, the
+    // last one seen is the refusal it ends with.
+    permit?.refusedBehind(limited ? seen.refusals - 1 : seen.refusals);
     attempts.push({
       startTime: start.toISOString(),
       endTime: end.toISOString(),
@@ -78,7 +100,7 @@ export async function resilientCall<T>(
         return { ok: false, error: new Error(`still rate limited after ${rateLimited} attempts: ${messageOf(outcome.error)}`), attempts };
       }
       try {
-        await sleep(wait, options.signal);
+        await pause(wait);
       } catch (error) {
         return { ok: false, error, attempts };
       }
@@ -91,7 +113,7 @@ export async function resilientCall<T>(
       return { ok: false, error: outcome.error, attempts };
     }
     try {
-      await sleep(backoffDelay(failures, options.retryDelay), options.signal);
+      await pause(backoffDelay(failures, options.retryDelay));
     } catch (error) {
       return { ok: false, error, attempts };
     }

@@ -1,6 +1,7 @@
 import type { Example } from "../datasets/types.js";
 import type { RateLimitErrorMatcher } from "../declaration/options.js";
 import type { AdaptiveRateLimiter } from "../engine/rate-limiter.js";
+import type { RunSlot } from "../engine/run-slots.js";
 import { messageOf, resilientCall } from "../engine/resilient-call.js";
 import type { EvaluationRecord, RunRecord } from "../record/types.js";
 import { normalizeResult } from "./normalize-result.js";
@@ -12,6 +13,8 @@ export interface EvaluatorRunOptions {
   retryDelay: number;
   limiter: AdaptiveRateLimiter;
   rateLimitErrors: readonly RateLimitErrorMatcher[];
+  /** The run's concurrency slot, lent out while every evaluator of the run waits to retry. */
+  slot?: RunSlot;
   signal?: AbortSignal;
 }
 
@@ -63,6 +66,7 @@ async function runOne(
       retryDelay: options.retryDelay,
       limiter: evaluator.kind === "LLM" ? options.limiter : undefined,
       rateLimitErrors: options.rateLimitErrors,
+      ...(options.slot ? { slot: options.slot } : {}),
       signal: options.signal,
       what: `evaluator ${evaluator.name}`,
     },

@@ -225,6 +225,8 @@ export interface ThrottleSummary {
   /** Attempts the provider accepted, and refused with a rate-limit error. */
   accepted: number;
   refused: number;
+  /** Of the refused, how many the task's own HTTP client retried by itself (absent when none). */
+  retriedByClient?: number;
   /** The pace attempts settled on (requests per second); null when the provider never refused. */
   rate: number | null;
   /** The cap on attempts in flight the limiter learnt; null when the provider showed none. */

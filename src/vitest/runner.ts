@@ -14,13 +14,15 @@ type RunnerSuite = Parameters<TestRunner["onBeforeRunSuite"]>[0];
  * baselines), whether `-u` asked to update baselines, and cancellation of in-flight task calls
  * when the run is interrupted, so Ctrl-C stops LLM calls instead of waiting for them.
  *
- * It also lets Vitest start only as many of an experiment's run tests at once as the experiment's
- * `concurrency`: Vitest reads `maxConcurrency` when it starts a suite's group of concurrent tests,
- * so setting it per experiment suite keeps the others queued inside Vitest (cheap) instead of
- * started and waiting on the engine's limiter (each holding a test context; at 100,000 runs that
- * was most of a worker's memory and garbage collection, and every run's duration included its wait).
- * The engine still enforces the concurrency itself, so a Vitest that reads the value differently
- * only loses the saving.
+ * It also lets Vitest start only twice as many of an experiment's run tests at once as the
+ * experiment's `concurrency`: Vitest reads `maxConcurrency` when it starts a suite's group of
+ * concurrent tests, so setting it per experiment suite keeps the others queued inside Vitest
+ * (cheap) instead of started and waiting on the engine (each holding a test context; at 100,000
+ * runs that was most of a worker's memory and garbage collection, and every run's duration
+ * included its wait). Twice, not once: a run waiting out a provider's `Retry-After` lends its
+ * engine slot to another run (run-slots.ts), which must already be started to take it. The engine
+ * enforces the concurrency itself, so a Vitest that reads the value differently only loses the
+ * saving.
  */
 export default class ExperimentsRunner extends TestRunner {
   /** `maxConcurrency` outside each experiment suite being run, restored when it ends. */
@@ -41,7 +43,7 @@ export default class ExperimentsRunner extends TestRunner {
     const experiment = readExperimentMeta(suite.meta);
     if (experiment) {
       this.#outerMaxConcurrency.push(this.config.maxConcurrency);
-      this.config.maxConcurrency = Math.min(this.config.maxConcurrency, experiment.descriptor.config.concurrency);
+      this.config.maxConcurrency = Math.min(this.config.maxConcurrency, 2 * experiment.descriptor.config.concurrency);
     }
     await super.onBeforeRunSuite(suite);
   }

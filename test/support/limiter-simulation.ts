@@ -1,6 +1,7 @@
 import type { Clock } from "../../src/engine/clock.js";
 import { AdaptiveRateLimiter } from "../../src/engine/rate-limiter.js";
 import { capacityOf, createProviderLimit, type LimitShape, type ProviderLimit } from "./provider-limits.js";
+import { RunSlots } from "../../src/engine/run-slots.js";
 import { seededRandom } from "../../src/engine/sampling.js";
 
 /**
@@ -55,7 +56,7 @@ export interface SimulationOptions {
   shape: LimitShape;
   /** Requests (runs) to complete. */
   requests: number;
-  /** Callers working at once (the experiment's concurrency). */
+  /** Runs working at once (the experiment's concurrency). */
   callers: number;
   /** Latency of an accepted request: uniform in mean ± spread. Refusals come back in `refusalLatencyMs`. */
   meanLatencyMs: number;
@@ -97,11 +98,18 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const acceptedAt: number[] = [];
   let refused = 0;
   let completed = 0;
-  const clients = Array.from({ length: clientCount }, () => ({ limiter: new AdaptiveRateLimiter({ clock }), left: Math.ceil(options.requests / clientCount), accepted: 0, refused: 0 }));
+  const clients = Array.from({ length: clientCount }, () => ({
+    limiter: new AdaptiveRateLimiter({ clock }),
+    // As the engine's executor does: one slot per run working, lent out while it waits out a Retry-After.
+    slots: new RunSlots(options.callers),
+    accepted: 0,
+    refused: 0,
+  }));
 
-  const caller = async (client: (typeof clients)[number]) => {
-    while (client.left > 0) {
-      client.left--;
+  const run = async (client: (typeof clients)[number]) => {
+    const slot = await client.slots.start();
+    slot.enter();
+    try {
       for (;;) {
         const permit = await client.limiter.acquire();
         const decision = provider.admit(clock.now());
@@ -110,7 +118,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           refused++;
           client.refused++;
           const wait = permit.refused(decision.retryAfterSeconds === undefined ? undefined : decision.retryAfterSeconds * 1000);
-          if (wait > 0) await clock.sleep(wait);
+          if (wait > 0) await slot.idle(() => clock.sleep(wait));
           continue;
         }
         await clock.sleep(options.meanLatencyMs * (1 - spread + 2 * spread * random()));
@@ -119,11 +127,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         client.accepted++;
         permit.accepted();
         completed++;
-        break;
+        return;
       }
+    } finally {
+      slot.leave();
+      slot.end();
     }
   };
-  const done = Promise.all(clients.flatMap((client) => Array.from({ length: options.callers }, () => caller(client))));
+  const done = Promise.all(clients.flatMap((client) => Array.from({ length: Math.ceil(options.requests / clientCount) }, () => run(client))));
   await clock.run(options.limitMs ?? 600_000);
   await Promise.race([done, Promise.resolve()]);
 
