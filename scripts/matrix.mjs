@@ -41,6 +41,7 @@ export const MATRIX_E2E_FILES = [
   "test/e2e/shards.test.ts", // VITEST_EXPERIMENTS_SHARD, shard-named blob reports in the Vitest's own folder, --merge-reports
   "test/e2e/arize.test.ts", // upload to the fake Arize AX server from the reporter
   "test/e2e/html-report.test.ts", // the HTML report sink, written by the reporter at the end of a run
+  "test/e2e/rate-limits.test.ts", // the limiter per provider shape; an SDK's own retries seen through Node's fetch
 ];
 
 /** The configurations besides Node 20 + Vitest 4 (the repository's own). Keep in step with the README. */

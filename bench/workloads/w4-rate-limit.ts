@@ -216,7 +216,7 @@ export async function runW4(mode: Mode, context: WorkloadContext): Promise<Workl
     targets,
     notes: [
       "Capacity is R for the three rate limits and cap ÷ mean latency for the concurrency cap. `ok runs ÷ wall ÷ capacity` is the whole experiment, cold start included; the steady share counts the provider's accepted requests from 2 s after the start until the drain (the last 24 requests, when fewer runs are left than the concurrency, so demand sets the pace; under the calendar window, the last refused runs wait out `Retry-After: 1` into a near-empty second, which cost up to 8 points of a 10 s experiment before this was left out). Time to 80% runs from the start until a sliding second first held 80% of capacity (a sliding window accepts a whole window at once, so it reads 0 there).",
-      "Refusals are the provider's own count, so they include the openai SDK's hidden retries, which the limiter never sees.",
+      "Refusals are the provider's own count, so they include the openai SDK's own retries; the limiter sees those too, as they arrive (src/engine/hidden-refusals.ts), but cannot pace them.",
       "Sharing: with runExperiment(), each experiment's throughput is its runs ÷ the time until it finished; under Vitest, its accepted requests ÷ the span between its first and last at the provider. `both ÷ capacity` is all runs ÷ the span both took.",
       "The machine is shared with other work: refusals and shares move by a few points between runs.",
     ],

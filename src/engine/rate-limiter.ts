@@ -24,10 +24,11 @@ export interface Permit {
   /** The attempt ended some other way (an error, a timeout, cancellation): it teaches nothing. */
   release(): void;
   /**
-   * Before the outcome: the task's own HTTP client was refused `count` times during this attempt
-   * and retried by itself (see hidden-refusals.ts). Each counts, and paces, as a refusal.
+   * Before the outcome: a request of this attempt was just answered 429 (see hidden-refusals.ts).
+   * It counts, and paces, as a refusal now; if the attempt then ends `refused`, that was this
+   * refusal, and otherwise the task's own client retried it by itself.
    */
-  refusedBehind(count: number): void;
+  refused429(): void;
 }
 
 interface Waiter {
@@ -158,6 +159,18 @@ export class AdaptiveRateLimiter {
     const windowRegime: WindowRegime = this.#window.issue();
     const level = ++this.#inFlight;
     let settled = false;
+    let seen429 = 0;
+    /** A refusal of this attempt goes to the concurrency stage first and, unless the cap explains it, to the pacing stage. */
+    const learn = (): void => {
+      this.#refused++;
+      const end = this.#clock.now();
+      const capBefore = this.#window.cap;
+      if (!this.#window.refused(end, windowRegime, level, paced)) {
+        const cuts = this.#pacing.cuts;
+        this.#pacing.refused(end, pacingRegime, now);
+        if (this.#pacing.cuts > cuts) this.#window.forget();
+      } else if (capBefore === undefined && this.#window.cap !== undefined) this.#paceForCap(end);
+    };
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
@@ -178,28 +191,20 @@ export class AdaptiveRateLimiter {
       },
       refused: (retryAfterMs) => {
         if (!settle()) return 0;
-        this.#refused++;
-        const end = this.#clock.now();
-        const capBefore = this.#window.cap;
-        const explained = this.#window.refused(end, windowRegime, level, paced);
-        if (!explained) {
-          const cuts = this.#pacing.cuts;
-          this.#pacing.refused(end, pacingRegime, now);
-          if (this.#pacing.cuts > cuts) this.#window.forget();
-        }
-        else if (capBefore === undefined && this.#window.cap !== undefined) this.#paceForCap(end);
+        // The refusal it ends with was already learnt when its 429 arrived.
+        if (seen429 > 0) this.#refusedBehind--;
+        else learn();
         this.#pump();
         return retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : 0;
       },
       release: () => {
         if (settle()) this.#pump();
       },
-      refusedBehind: (count) => {
-        if (settled || count <= 0) return;
-        this.#refused += count;
-        this.#refusedBehind += count;
-        const end = this.#clock.now();
-        for (let i = 0; i < count; i++) this.#pacing.refused(end, pacingRegime, now);
+      refused429: () => {
+        if (settled) return;
+        seen429++;
+        this.#refusedBehind++;
+        learn();
       },
     };
   }

@@ -1,7 +1,7 @@
 import type { RateLimitErrorMatcher } from "../declaration/options.js";
 import type { AttemptRecord } from "../record/types.js";
 import { isRateLimitError, PermanentError, retryAfterOf, TimeoutError } from "./errors.js";
-import { countingRefusals, type RefusalCount } from "./hidden-refusals.js";
+import { observingRefusals } from "./hidden-refusals.js";
 import type { AdaptiveRateLimiter, Permit } from "./rate-limiter.js";
 import type { RunSlot } from "./run-slots.js";
 import { backoffDelay, sleep } from "./sleep.js";
@@ -36,7 +36,9 @@ export type ResilientResult<T> =
  * Calls `fn` with Phoenix's execution semantics: each attempt waits for the experiment's rate
  * limiter, runs under its own timeout (counted from the attempt's start, aborting its signal),
  * and is retried with backoff on failure. Rate-limit errors throttle the limiter and retry
- * without spending `retries`. Never throws: the outcome and every attempt are returned.
+ * without spending `retries`; so do the 429s the task's own HTTP client retried inside an attempt
+ * (hidden-refusals.ts). While the call only waits to retry, the run's slot serves another run.
+ * Never throws: the outcome and every attempt are returned.
  */
 export async function resilientCall<T>(
   fn: (signal: AbortSignal, attempt: number) => T | Promise<T>,
@@ -73,13 +75,12 @@ async function callWithRetries<T>(
       return { ok: false, error, attempts };
     }
     const start = new Date();
-    const seen: RefusalCount = { refusals: 0 };
-    const outcome = await (permit ? countingRefusals(seen, () => attemptWithTimeout(fn, attempts.length + 1, options)) : attemptWithTimeout(fn, attempts.length + 1, options));
+    const attempt = () => attemptWithTimeout(fn, attempts.length + 1, options);
+    // Each 429 the attempt's requests get reaches the limiter as it arrives, whether the task's own
+    // client retries it by itself or throws it.
+    const outcome = await (permit ? observingRefusals({ refused: () => permit!.refused429() }, attempt) : attempt());
     const end = new Date();
     const limited = options.limiter !== undefined && !outcome.ok && !outcome.timedOut && isRateLimitError(outcome.error, options.rateLimitErrors);
-    // The 429s the task's own client retried by itself; when the attempt ends rate limited, the
-    // last one seen is the refusal it ends with.
-    permit?.refusedBehind(limited ? seen.refusals - 1 : seen.refusals);
     attempts.push({
       startTime: start.toISOString(),
       endTime: end.toISOString(),

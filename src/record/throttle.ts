@@ -11,6 +11,6 @@ export function describeThrottle(throttle: ThrottleSummary): string {
   const settled: string[] = [];
   if (throttle.rate !== null) settled.push(`paced at ${throttle.rate >= 10 ? throttle.rate.toFixed(1) : throttle.rate.toPrecision(2)} requests/s`);
   if (throttle.concurrency !== null) settled.push(`at most ${throttle.concurrency} in flight`);
-  const behind = throttle.retriedByClient ? ` (${throttle.retriedByClient} of them retried by the task's own client)` : "";
+  const behind = throttle.retriedByClient ? ` (${throttle.retriedByClient} of them retried by the task's own client: set its maxRetries to 0)` : "";
   return `provider rate limit: ${throttle.refused} refused${behind} for ${throttle.accepted} accepted attempts (${perAccepted} per accepted)${settled.length > 0 ? `; ${settled.join(", ")}` : ""}`;
 }

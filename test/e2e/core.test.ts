@@ -171,20 +171,32 @@ experiment("bad", {
     expect(text).toContain('"status":"passed"');
   });
 
-  test("Vitest starts only as many run tests at once as the experiment's concurrency", async () => {
+  test("Vitest starts at most twice the experiment's concurrency of run tests at once; the engine runs only the concurrency", async () => {
+    // Twice: a run waiting out a provider's Retry-After lends its engine slot to a run that must
+    // already be started to take it (src/engine/run-slots.ts).
     const project = await createFixtureProject({
       "evals/paced.eval.ts": `import { beforeEach, afterEach } from "vitest";
 import { experiment } from "vitest-experiments";
 let started = 0;
 let finished = 0;
 let most = 0;
+let working = 0;
+let mostWorking = 0;
 beforeEach(() => { started++; most = Math.max(most, started - finished); });
 afterEach(() => { finished++; });
 experiment("paced", {
-  dataset: { name: "d", examples: Array.from({ length: 8 }, (_, i) => ({ id: "e" + i, input: i })) },
-  task: async ({ input }) => { await new Promise((r) => setTimeout(r, 20)); return input; },
-  evaluators: { in_flight: () => ({ score: most, explanation: "most run tests started and not finished: " + most }) },
-  thresholds: { in_flight: { perRun: 2, direction: "minimize" } },
+  dataset: { name: "d", examples: Array.from({ length: 16 }, (_, i) => ({ id: "e" + i, input: i })) },
+  task: async ({ input }) => {
+    mostWorking = Math.max(mostWorking, ++working);
+    await new Promise((r) => setTimeout(r, 20));
+    working--;
+    return input;
+  },
+  evaluators: {
+    in_flight: () => ({ score: most, explanation: "most run tests started and not finished: " + most }),
+    working: () => ({ score: mostWorking, explanation: "most tasks working at once: " + mostWorking }),
+  },
+  thresholds: { in_flight: { perRun: 4, direction: "minimize" }, working: { perRun: 2, direction: "minimize" } },
   concurrency: 2,
 });
 `,

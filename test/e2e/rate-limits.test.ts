@@ -1,6 +1,7 @@
+import { symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { createFixtureProject, readJsonReport, testStates } from "../support/fixture-project.js";
+import { createFixtureProject, readJsonReport, REPO_ROOT, testStates } from "../support/fixture-project.js";
 import { describeShape, SHAPES, shapeAt } from "../support/provider-limits.js";
 import { startRateLimitedServer, type RateLimitedServer } from "../support/rate-limited-server.js";
 import { readStoreLogs } from "../unit/reliability/support/processes.js";
@@ -71,6 +72,40 @@ describe("rate limits under the vitest binary", () => {
       }
     }, 120_000);
   }
+
+  test("the official openai SDK with its default retries: every refusal it retried by itself is counted, paced and reported", async () => {
+    const limit = shapeAt("token-bucket", 40, 50);
+    const server = await startRateLimitedServer({ limit, latencyMs: { mean: 50 } });
+    servers.push(server);
+    const project = await createFixtureProject({
+      "evals/sdk.eval.ts": `import OpenAI from "openai";
+import { experiment } from "vitest-experiments";
+const client = new OpenAI({ baseURL: process.env.PROVIDER_URL + "/v1", apiKey: "sk-local" }); // maxRetries: 2, the default
+experiment("sdk", {
+  dataset: { name: "numbers", examples: Array.from({ length: ${RUNS} }, (_, i) => ({ id: "n" + i, input: i })) },
+  task: async ({ signal }) => (await client.chat.completions.create({ model: "local", messages: [{ role: "user", content: "hi" }] }, { signal })).choices[0].message.content,
+  evaluators: { answered: ({ output }) => output === "ok" },
+  thresholds: { answered: 1 },
+  concurrency: 24,
+});
+`,
+    });
+    await symlink(join(REPO_ROOT, "node_modules/openai"), join(project.dir, "node_modules/openai"), "dir");
+    const run = await project.vitest(["run", "--project", "evals", ...json], { env: { PROVIDER_URL: server.url } });
+    expect(run.exitCode, run.output).toBe(0);
+    const states = Object.values(testStates(await readJsonReport(project)));
+    expect(states.every((s) => s === "passed")).toBe(true);
+    const stats = server.stats();
+    expect(stats.accepted).toBe(RUNS);
+    const [log] = await readStoreLogs(join(project.dir, ".vitest-experiments"));
+    const { result } = log!.lines.at(-1)! as unknown as { result: { stats: { rateLimited: number }; throttle: { accepted: number; refused: number; retriedByClient?: number } } };
+    // Every refusal the provider made is in the limiter's count, the SDK's own retries included,
+    // and the SDK's are told apart: the engine itself saw only the ones the SDK gave up on.
+    expect(result.throttle.refused).toBe(stats.refused);
+    expect(result.throttle.retriedByClient).toBeGreaterThan(0);
+    expect(result.throttle.refused - result.throttle.retriedByClient!).toBe(result.stats.rateLimited);
+    expect(run.output).toContain(`provider rate limit: ${stats.refused} refused (${result.throttle.retriedByClient} of them retried by the task's own client: set its maxRetries to 0)`);
+  }, 120_000);
 
   test("two eval files in parallel workers share one token bucket: both finish, every run passes", async () => {
     const limit = shapeAt("token-bucket", 40, 50);

@@ -46,7 +46,7 @@ describe("refusals the task's own client retries", () => {
     expect(limiter.summary()).toMatchObject({ accepted: 1, refused: 2, retriedByClient: 2 });
     // The refusals started the pacing, as refusals the engine sees do.
     expect(limiter.rate).toBeDefined();
-    expect(describeThrottle(limiter.summary())).toContain("2 refused (2 of them retried by the task's own client) for 1 accepted");
+    expect(describeThrottle(limiter.summary())).toContain("2 refused (2 of them retried by the task's own client: set its maxRetries to 0) for 1 accepted");
   });
 
   it("count the final refusal once when the client gives up and throws it", async () => {
