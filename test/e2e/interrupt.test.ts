@@ -29,7 +29,8 @@ describe.each([
 ] as const)("%s during a run", (signal, expectedExit) => {
   // Retried: now and then the vitest started here stalls before its first run is stored (seen on
   // every version of the package from 2026-12-04, with or without workers left over from an earlier
-  // interrupted run; cause not yet found), and the wait below gives up after 120 s.
+  // interrupted run; cause not yet found), and the wait below gives up after 120 s, printing what
+  // the child had written by then.
   test("completed runs are kept, the experiment ends interrupted with partial gates in every sink, and the exit code is non-zero", { retry: 2 }, async () => {
     const project = await createFixtureProject({ "evals/stuck.eval.ts": STUCK });
     const storeDir = join(project.dir, ".vitest-experiments");
@@ -37,7 +38,7 @@ describe.each([
       VITEST_EXPERIMENTS_JUNIT: "reports/junit.xml",
       GITHUB_STEP_SUMMARY: join(project.dir, "step-summary.md"),
     });
-    await waitFor("five completed runs in the store", async () => (await storedRunCount(storeDir)) >= 5);
+    await waitFor("five completed runs in the store", async () => (await storedRunCount(storeDir)) >= 5, undefined, vitest.output);
     vitest.child.kill(signal);
     const run = await vitest.exited;
 

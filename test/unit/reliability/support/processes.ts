@@ -50,13 +50,16 @@ export function startVitest(cwd: string, args: string[], env: Record<string, str
   return { child, output: () => stdout + stderr, exited };
 }
 
-/** Polls `check` until it returns a value other than undefined/false; fails after `limitMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, limitMs = 120_000): Promise<T> {
+/**
+ * Polls `check` until it returns a value other than undefined/false; fails after `limitMs`, with
+ * `context()` (say, the child's output so far) in the message so a stall can be diagnosed.
+ */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, limitMs = 120_000, context?: () => string): Promise<T> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${context ? `\n--- so far ---\n${context()}` : ""}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
