@@ -61,7 +61,7 @@ export class AdaptiveRateLimiter {
   #inFlight = 0;
   #accepted = 0;
   #refused = 0;
-  #refusedBehind = 0;
+  #retriedByClient = 0;
   #cancelTimer: (() => void) | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   /**
@@ -93,7 +93,7 @@ export class AdaptiveRateLimiter {
     return {
       accepted: this.#accepted,
       refused: this.#refused,
-      ...(this.#refusedBehind > 0 ? { retriedByClient: this.#refusedBehind } : {}),
+      ...(this.#retriedByClient > 0 ? { retriedByClient: this.#retriedByClient } : {}),
       rate: this.#pacing.rate ?? null,
       concurrency: this.#window.cap ?? null,
     };
@@ -192,7 +192,7 @@ export class AdaptiveRateLimiter {
       refused: (retryAfterMs) => {
         if (!settle()) return 0;
         // The refusal it ends with was already learnt when its 429 arrived.
-        if (seen429 > 0) this.#refusedBehind--;
+        if (seen429 > 0) this.#retriedByClient--;
         else learn();
         this.#pump();
         return retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : 0;
@@ -203,7 +203,7 @@ export class AdaptiveRateLimiter {
       refused429: () => {
         if (settled) return;
         seen429++;
-        this.#refusedBehind++;
+        this.#retriedByClient++;
         learn();
       },
     };
