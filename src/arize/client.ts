@@ -1,6 +1,6 @@
 import { Pool, type Dispatcher } from "undici";
 import { createRedactor } from "../phoenix/errors.js";
-import { notSentMessage, OutageWatch } from "../phoenix/outage.js";
+import { notSent, OutageWatch } from "../phoenix/outage.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, sleep as realSleep, type RetryPolicy } from "../phoenix/retry.js";
 import type {
   AxAnnotateRecord,
@@ -185,15 +185,8 @@ export class ArizeClient {
   private failFastDuringOutage(method: string, path: string): void {
     const failure = this.outage.current();
     if (!failure) return;
-    throw new ArizeError(notSentMessage("Arize AX", method, path, failure), {
-      kind: failure.kind,
-      method,
-      path,
-      ...(failure.status !== undefined ? { status: failure.status } : {}),
-      ...(failure.code !== undefined ? { code: failure.code } : {}),
-      retryable: true,
-      ambiguous: false,
-    });
+    const { message, fields } = notSent("Arize AX", method, path, failure);
+    throw new ArizeError(message, { ...fields, ambiguous: false });
   }
 
   private async send(method: string, path: string, options: RequestOptions) {

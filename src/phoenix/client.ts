@@ -16,7 +16,7 @@ import type {
 } from "./api-types.js";
 import { resolvePhoenixConfig, type PhoenixConfig, type PhoenixConfigOptions } from "./config.js";
 import { createRedactor, PhoenixError } from "./errors.js";
-import { notSentMessage, OutageWatch } from "./outage.js";
+import { notSent, OutageWatch } from "./outage.js";
 import { checkServerVersion } from "./server-version.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, sleep as realSleep, type RetryPolicy } from "./retry.js";
 
@@ -162,14 +162,8 @@ export class PhoenixClient {
   private failFastDuringOutage(method: string, path: string): void {
     const failure = this.outage.current();
     if (!failure) return;
-    throw new PhoenixError(notSentMessage("Phoenix", method, path, failure), {
-      kind: failure.kind,
-      method,
-      path,
-      ...(failure.status !== undefined ? { status: failure.status } : {}),
-      ...(failure.code !== undefined ? { code: failure.code } : {}),
-      retryable: true,
-    });
+    const { message, fields } = notSent("Phoenix", method, path, failure);
+    throw new PhoenixError(message, fields);
   }
 
   /** Attempts after the first that a request gets by default. */

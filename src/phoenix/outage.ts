@@ -19,9 +19,23 @@ export function isOutage(failure: OutageFailure): boolean {
   return failure.kind === "network" || (failure.status !== undefined && failure.status >= 500);
 }
 
-/** The message of a request failed at once: `<service> POST /path not sent: the server looks down (<failure>)`. */
-export function notSentMessage(service: string, method: string, path: string, failure: OutageFailure): string {
-  return `${service} ${method} ${path} not sent: the server looks down (${failure.message})`;
+/**
+ * What a request failed at once during an outage is made of: the message (`<service> POST /path
+ * not sent: the server looks down (<failure>)`) and the fields of the client's error, retryable
+ * since nothing was sent.
+ */
+export function notSent<F extends OutageFailure & { readonly code?: string }>(service: string, method: string, path: string, failure: F) {
+  return {
+    message: `${service} ${method} ${path} not sent: the server looks down (${failure.message})`,
+    fields: {
+      kind: failure.kind as F["kind"],
+      method,
+      path,
+      ...(failure.status !== undefined ? { status: failure.status } : {}),
+      ...(failure.code !== undefined ? { code: failure.code } : {}),
+      retryable: true,
+    },
+  };
 }
 
 export class OutageWatch<F extends OutageFailure> {
